@@ -1,0 +1,6 @@
+/**
+ * The fleet simulator: seeded, documented machine data that every capability runs on without
+ * downloads (docs/simulator.md).
+ */
+export * from './milling.js';
+export { DEFAULT_START_MS } from './options.js';
