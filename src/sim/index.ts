@@ -3,4 +3,5 @@
  * downloads (docs/simulator.md).
  */
 export * from './milling.js';
+export * from './run-to-failure.js';
 export { DEFAULT_START_MS } from './options.js';
