@@ -1,0 +1,352 @@
+/**
+ * Growing one regression tree on gradient/hessian histograms (second-order boosting).
+ *
+ * - Split gain and leaf weights are XGBoost's second-order formulas (Chen & Guestrin 2016, eq. 5–7):
+ *   leaf weight `w = −G / (H + λ)`, gain `½ [G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)]`.
+ * - Histograms of (Σg, Σh, count) per bin; only the smaller child is built from its rows and the larger
+ *   one is the parent minus the smaller (the "histogram subtraction" trick, Ke et al. 2017, LightGBM §2.1).
+ * - Missing values sit in their own bin; every threshold is tried with missing going left and right
+ *   and the better direction is kept (Chen & Guestrin 2016, Algorithm 3).
+ * - Growth is leaf-wise (best-first: always split the leaf with the largest gain, LightGBM; Shi 2007)
+ *   or depth-wise (level by level, XGBoost's default), limited by `maxLeaves` and `maxDepth`.
+ *
+ * Internal module: the public API is `GradientBoostedTrees`.
+ */
+import type { BinMapper } from './binning.js';
+
+/** Tree-growing parameters (already validated by GradientBoostedTrees). */
+export interface GrowerParams {
+  readonly growth: 'leafwise' | 'depthwise';
+  readonly maxLeaves: number;
+  /** Maximum depth (root = 0); Infinity for none. */
+  readonly maxDepth: number;
+  readonly lambda: number;
+  readonly minChildWeight: number;
+  readonly minSamplesLeaf: number;
+  readonly minSplitGain: number;
+  readonly learningRate: number;
+}
+
+/** A fitted tree in flat arrays; node 0 is the root, `feature[k] < 0` marks a leaf. */
+export interface Tree {
+  readonly feature: Int32Array;
+  /** Raw-value threshold: go left when `x <= threshold` (missing values follow `defaultLeft`). */
+  readonly threshold: Float64Array;
+  /** Bin threshold for binned training data: left when `bin <= binThreshold`. */
+  readonly binThreshold: Uint8Array;
+  readonly defaultLeft: Uint8Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  /** Leaf output (already multiplied by the learning rate); 0 for inner nodes. */
+  readonly value: Float64Array;
+  /** Loss reduction of each inner node's split (0 for leaves), for gain importance. */
+  readonly gain: Float64Array;
+}
+
+interface Split {
+  feature: number;
+  bin: number;
+  defaultLeft: boolean;
+  gain: number;
+  gL: number;
+  hL: number;
+  nL: number;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  g: number;
+  h: number;
+  hist: Float64Array | null;
+  split: Split | null;
+}
+
+/**
+ * Reusable tree grower for one training set: holds the binned matrix, histogram offsets, a
+ * histogram pool and partition buffers, so that growing a tree allocates no per-row objects.
+ */
+export class TreeGrower {
+  private readonly binned: Uint8Array;
+  private readonly n: number;
+  private readonly mapper: BinMapper;
+  /** Start bin (in histogram slots) of each feature. */
+  private readonly offset: Int32Array;
+  private readonly histLen: number;
+  private readonly pool: Float64Array[] = [];
+  private readonly tmp: Int32Array;
+  private readonly ogh: Float64Array;
+  /**
+   * After `grow`: the leaves of the last tree as (node, start, end) triples over the `rows` array
+   * it was given, so callers can update scores of in-sample rows without walking the tree.
+   */
+  leafRanges: Int32Array = new Int32Array(0);
+
+  constructor(binned: Uint8Array, n: number, mapper: BinMapper) {
+    this.binned = binned;
+    this.n = n;
+    this.mapper = mapper;
+    const d = mapper.nFeatures;
+    this.offset = new Int32Array(d);
+    let o = 0;
+    for (let f = 0; f < d; f++) {
+      this.offset[f] = o;
+      o += (mapper.missingBin[f] as number) + 1;
+    }
+    this.histLen = o * 3;
+    this.tmp = new Int32Array(n);
+    this.ogh = new Float64Array(2 * n);
+  }
+
+  private takeHist(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.histLen);
+  }
+
+  private giveHist(h: Float64Array | null): void {
+    if (h) this.pool.push(h);
+  }
+
+  /** Σg, Σh, count per bin over rows[start, end), for the given features. */
+  private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number, features: Int32Array, grad: Float64Array, hess: Float64Array): void {
+    const len = end - start;
+    const ogh = this.ogh;
+    // Ordered gradients: gather (g, h) once per node so the per-feature loops read them sequentially
+    // (LightGBM's "ordered gradients").
+    for (let i = 0; i < len; i++) {
+      const r = rows[start + i] as number;
+      ogh[2 * i] = grad[r] as number;
+      ogh[2 * i + 1] = hess[r] as number;
+    }
+    const binned = this.binned;
+    const n = this.n;
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j] as number;
+      const o = (this.offset[f] as number) * 3;
+      const nb = (this.mapper.missingBin[f] as number) + 1;
+      hist.fill(0, o, o + nb * 3);
+      const col = f * n;
+      for (let i = 0; i < len; i++) {
+        const k = o + (binned[col + (rows[start + i] as number)] as number) * 3;
+        hist[k] = (hist[k] as number) + (ogh[2 * i] as number);
+        hist[k + 1] = (hist[k + 1] as number) + (ogh[2 * i + 1] as number);
+        hist[k + 2] = (hist[k + 2] as number) + 1;
+      }
+    }
+  }
+
+  /** out = a − b over the given features (histogram subtraction). */
+  private subtractHist(out: Float64Array, a: Float64Array, b: Float64Array, features: Int32Array): void {
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j] as number;
+      const o = (this.offset[f] as number) * 3;
+      const e = o + ((this.mapper.missingBin[f] as number) + 1) * 3;
+      for (let k = o; k < e; k++) out[k] = (a[k] as number) - (b[k] as number);
+    }
+  }
+
+  private findSplit(leaf: Leaf, features: Int32Array, p: GrowerParams): Split | null {
+    const hist = leaf.hist as Float64Array;
+    const G = leaf.g;
+    const H = leaf.h;
+    const N = leaf.end - leaf.start;
+    const lam = p.lambda;
+    const minH = p.minChildWeight;
+    const minN = p.minSamplesLeaf;
+    if (N < 2 * minN || H < 2 * minH) return null;
+    const parentScore = (G * G) / (H + lam);
+    let best: Split | null = null;
+    let bestGain = p.minSplitGain > 0 ? p.minSplitGain : 1e-12;
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j] as number;
+      const o = (this.offset[f] as number) * 3;
+      const nb = this.mapper.missingBin[f] as number;
+      const mo = o + nb * 3;
+      const gM = hist[mo] as number;
+      const hM = hist[mo + 1] as number;
+      const cM = hist[mo + 2] as number;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      // Thresholds b = 0..nb-2 split the non-missing bins; b = nb-1 (only with missing values)
+      // separates all non-missing values from the missing ones.
+      const lastB = cM > 0 ? nb - 1 : nb - 2;
+      for (let b = 0; b <= lastB; b++) {
+        const k = o + b * 3;
+        gl += hist[k] as number;
+        hl += hist[k + 1] as number;
+        cl += hist[k + 2] as number;
+        // missing → right
+        {
+          const gr = G - gl;
+          const hr = H - hl;
+          const cr = N - cl;
+          if (cl >= minN && cr >= minN && hl >= minH && hr >= minH) {
+            const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
+            if (gain > bestGain) {
+              bestGain = gain;
+              // Without missing values in training, send future missing values to the larger side.
+              const dl = cM > 0 ? false : cl >= cr;
+              best = { feature: f, bin: b, defaultLeft: dl, gain, gL: gl, hL: hl, nL: cl };
+            }
+          }
+        }
+        // missing → left
+        if (cM > 0 && b < nb - 1) {
+          const gL2 = gl + gM;
+          const hL2 = hl + hM;
+          const cL2 = cl + cM;
+          const gr = G - gL2;
+          const hr = H - hL2;
+          const cr = N - cL2;
+          if (cL2 >= minN && cr >= minN && hL2 >= minH && hr >= minH) {
+            const gain = 0.5 * ((gL2 * gL2) / (hL2 + lam) + (gr * gr) / (hr + lam) - parentScore);
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = { feature: f, bin: b, defaultLeft: true, gain, gL: gL2, hL: hL2, nL: cL2 };
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Grow one tree on the rows `rows` (reordered in place) using only `features`.
+   * `grad`/`hess` are indexed by row.
+   */
+  grow(rows: Int32Array, features: Int32Array, grad: Float64Array, hess: Float64Array, p: GrowerParams): Tree {
+    const feature: number[] = [-1];
+    const binThr: number[] = [0];
+    const thr: number[] = [0];
+    const defLeft: number[] = [0];
+    const left: number[] = [-1];
+    const right: number[] = [-1];
+    const value: number[] = [0];
+    const gain: number[] = [0];
+
+    let g0 = 0;
+    let h0 = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as number;
+      g0 += grad[r] as number;
+      h0 += hess[r] as number;
+    }
+    const root: Leaf = { node: 0, start: 0, end: rows.length, depth: 0, g: g0, h: h0, hist: null, split: null };
+    const leaves: Leaf[] = [root];
+    if (p.maxDepth > 0 && p.maxLeaves > 1) {
+      root.hist = this.takeHist();
+      this.buildHist(root.hist, rows, 0, rows.length, features, grad, hess);
+      root.split = this.findSplit(root, features, p);
+    }
+    const binned = this.binned;
+    const n = this.n;
+    const tmp = this.tmp;
+    let nLeaves = 1;
+    while (nLeaves < p.maxLeaves) {
+      // Pick the leaf to split: best gain (leaf-wise) or the shallowest, oldest one (depth-wise).
+      let pick = -1;
+      for (let i = 0; i < leaves.length; i++) {
+        const l = leaves[i] as Leaf;
+        if (!l.split) continue;
+        if (pick < 0) {
+          pick = i;
+          if (p.growth === 'depthwise') break;
+        } else if (l.split.gain > ((leaves[pick] as Leaf).split as Split).gain) pick = i;
+      }
+      if (pick < 0) break;
+      const leaf = leaves[pick] as Leaf;
+      const s = leaf.split as Split;
+      leaves.splice(pick, 1);
+
+      // Partition rows[start, end) stably: left rows first, then right rows.
+      const mb = this.mapper.missingBin[s.feature] as number;
+      const col = s.feature * n;
+      let wl = leaf.start;
+      let wr = 0;
+      for (let i = leaf.start; i < leaf.end; i++) {
+        const r = rows[i] as number;
+        const b = binned[col + r] as number;
+        const goLeft = b === mb ? s.defaultLeft : b <= s.bin;
+        if (goLeft) rows[wl++] = r;
+        else tmp[wr++] = r;
+      }
+      rows.set(tmp.subarray(0, wr), wl);
+
+      const edges = this.mapper.edges[s.feature] as Float64Array;
+      const k = leaf.node;
+      feature[k] = s.feature;
+      binThr[k] = s.bin;
+      thr[k] = s.bin < edges.length ? (edges[s.bin] as number) : Infinity;
+      defLeft[k] = s.defaultLeft ? 1 : 0;
+      const li = feature.length;
+      const ri = li + 1;
+      left[k] = li;
+      right[k] = ri;
+      for (let c = 0; c < 2; c++) {
+        feature.push(-1);
+        binThr.push(0);
+        thr.push(0);
+        defLeft.push(0);
+        left.push(-1);
+        right.push(-1);
+        value.push(0);
+        gain.push(0);
+      }
+      gain[k] = s.gain;
+
+      const depth = leaf.depth + 1;
+      const L: Leaf = { node: li, start: leaf.start, end: wl, depth, g: s.gL, h: s.hL, hist: null, split: null };
+      const R: Leaf = { node: ri, start: wl, end: leaf.end, depth, g: leaf.g - s.gL, h: leaf.h - s.hL, hist: null, split: null };
+      nLeaves++;
+      const canGrow = depth < p.maxDepth && nLeaves < p.maxLeaves;
+      if (canGrow) {
+        const small = L.end - L.start <= R.end - R.start ? L : R;
+        const large = small === L ? R : L;
+        small.hist = this.takeHist();
+        this.buildHist(small.hist, rows, small.start, small.end, features, grad, hess);
+        large.hist = this.takeHist();
+        this.subtractHist(large.hist, leaf.hist as Float64Array, small.hist, features);
+        L.split = this.findSplit(L, features, p);
+        R.split = this.findSplit(R, features, p);
+      }
+      this.giveHist(leaf.hist);
+      leaf.hist = null;
+      leaves.push(L, R);
+    }
+    this.leafRanges = new Int32Array(leaves.length * 3);
+    for (let i = 0; i < leaves.length; i++) {
+      const l = leaves[i] as Leaf;
+      this.leafRanges[3 * i] = l.node;
+      this.leafRanges[3 * i + 1] = l.start;
+      this.leafRanges[3 * i + 2] = l.end;
+      value[l.node] = (-l.g / (l.h + p.lambda)) * p.learningRate;
+      this.giveHist(l.hist);
+      l.hist = null;
+    }
+    return {
+      feature: Int32Array.from(feature),
+      threshold: Float64Array.from(thr),
+      binThreshold: Uint8Array.from(binThr),
+      defaultLeft: Uint8Array.from(defLeft),
+      left: Int32Array.from(left),
+      right: Int32Array.from(right),
+      value: Float64Array.from(value),
+      gain: Float64Array.from(gain),
+    };
+  }
+}
+
+/** Leaf value of one row of a column-major binned matrix. */
+export function predictBinnedRow(t: Tree, binned: Uint8Array, n: number, row: number, missingBin: Uint8Array): number {
+  let k = 0;
+  while ((t.feature[k] as number) >= 0) {
+    const f = t.feature[k] as number;
+    const b = binned[f * n + row] as number;
+    const goLeft = b === (missingBin[f] as number) ? t.defaultLeft[k] === 1 : b <= (t.binThreshold[k] as number);
+    k = goLeft ? (t.left[k] as number) : (t.right[k] as number);
+  }
+  return t.value[k] as number;
+}
