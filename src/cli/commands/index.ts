@@ -1,0 +1,5 @@
+/** Every CLI subcommand, in the order `shopfloor --help` lists them. */
+import type { CommandSpec } from '../command.js';
+import { inspectCommand } from './inspect.js';
+
+export const COMMANDS: readonly CommandSpec[] = [inspectCommand];
