@@ -5,3 +5,4 @@
 export * from './milling.js';
 export * from './run-to-failure.js';
 export { DEFAULT_START_MS } from './options.js';
+export * from './anomaly-stream.js';
