@@ -1,0 +1,98 @@
+/**
+ * LSTM and GRU networks for windows `[steps, features]` (e.g. C-MAPSS sensor windows): stacked
+ * recurrent layers (all but the last return sequences) → optional dense layers → linear output
+ * (sigmoid/softmax in the loss for classification; a number for regression such as remaining useful
+ * life). Tabular rows `[features]` are read as a 1-feature sequence.
+ */
+import { DataError } from '../../core/errors.js';
+import { registerEstimator } from '../estimator.js';
+import { tf } from './backend.js';
+import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from './neural-estimator.js';
+import { intListOption } from './options.js';
+
+/** Options of {@link LSTM} and {@link GRU}. */
+export interface RecurrentOptions extends NeuralOptions {
+  /** Units of each stacked recurrent layer [[64, 32]], 1–16 layers of 1–1024 units. */
+  readonly units?: readonly number[];
+  /** Dense ReLU layers after the recurrent stack [[]], 0–16 layers of 1–4096 units. */
+  readonly denseUnits?: readonly number[];
+}
+
+abstract class RecurrentNet extends NeuralEstimator {
+  private readonly units: number[];
+  private readonly dense: number[];
+  protected constructor(owner: 'lstm' | 'gru', options: RecurrentOptions) {
+    super(owner, options);
+    this.units = intListOption(owner, 'units', options.units, [64, 32], 1, 1024);
+    this.dense = intListOption(owner, 'denseUnits', options.denseUnits, [], 1, 4096, 0);
+  }
+  protected abstract cell(): typeof tf.layers.lstm;
+  protected override checkShape(shape: readonly number[]): void {
+    if (shape.length !== 1 && shape.length !== 2) {
+      throw new DataError('SF_DATA_SCHEMA', `${this.kind}: samples must be [steps, features] windows (or [features]); got [${shape.join(', ')}].`, {
+        shape: [...shape],
+      });
+    }
+  }
+  protected buildLayers(ctx: BuildContext): tf.LayersModel {
+    const m = tf.sequential();
+    const shape = ctx.inputShape;
+    const seq = shape.length === 1 ? [shape[0] as number, 1] : [...shape];
+    if (shape.length === 1) m.add(tf.layers.reshape({ inputShape: [...shape], targetShape: seq }));
+    const rnn = this.cell();
+    this.units.forEach((units, i) => {
+      m.add(
+        rnn({
+          ...(i === 0 && shape.length !== 1 ? { inputShape: seq } : {}),
+          units,
+          returnSequences: i < this.units.length - 1,
+          kernelInitializer: ctx.seeds.glorot(),
+          recurrentInitializer: ctx.seeds.orthogonal(),
+          kernelRegularizer: ctx.kernelRegularizer,
+        }),
+      );
+    });
+    for (const units of this.dense) {
+      m.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: ctx.seeds.he(), kernelRegularizer: ctx.kernelRegularizer }));
+    }
+    m.add(tf.layers.dense({ units: ctx.outputUnits, kernelInitializer: ctx.seeds.glorot(), kernelRegularizer: ctx.kernelRegularizer }));
+    return m;
+  }
+}
+
+/**
+ * Long short-term memory network (Hochreiter & Schmidhuber 1997) over windows.
+ * @throws ConfigError on an invalid option.
+ * @example
+ * const rul = await new LSTM({ task: 'regression', units: [64, 32] }).fit(windows, rulTargets);
+ */
+export class LSTM extends RecurrentNet {
+  readonly kind = 'lstm';
+  constructor(options: RecurrentOptions = {}) {
+    super('lstm', options);
+  }
+  protected cell(): typeof tf.layers.lstm {
+    return tf.layers.lstm;
+  }
+}
+
+/**
+ * Gated recurrent unit network (Cho et al. 2014) over windows.
+ * @throws ConfigError on an invalid option.
+ * @example
+ * const m = await new GRU({ units: [32] }).fit(windows, y);
+ */
+export class GRU extends RecurrentNet {
+  readonly kind = 'gru';
+  constructor(options: RecurrentOptions = {}) {
+    super('gru', options);
+  }
+  protected cell(): typeof tf.layers.lstm {
+    return tf.layers.gru as typeof tf.layers.lstm;
+  }
+}
+
+registerNeuralKind('lstm', (o) => new LSTM(o as RecurrentOptions));
+registerNeuralKind('gru', (o) => new GRU(o as RecurrentOptions));
+registerEstimator('lstm', (dir) => loadNeuralEstimator(dir, 'lstm'));
+registerEstimator('gru', (dir) => loadNeuralEstimator(dir, 'gru'));
