@@ -450,7 +450,14 @@ export class CsvReader {
 
 function inferKind(name: string, values: readonly string[], decimal: '.' | ','): ColumnKind {
   if (values.length === 0) return 'numeric';
-  if (values.every((v) => isNumberText(v, decimal))) {
+  const nonNumeric = values.filter((v) => !isNumberText(v, decimal));
+  // A column of numbers with a stray word or two ('forty', 'n/a!') is a numeric column with bad cells:
+  // reading it as numeric makes the reader stop at the first bad cell with file:line:column, instead of
+  // silently turning a sensor into a category.
+  if (values.length >= 10 && nonNumeric.length > 0 && nonNumeric.length <= Math.max(1, values.length * 0.01)) {
+    return 'numeric';
+  }
+  if (nonNumeric.length === 0) {
     if (ID_NAME.test(name) && values.every((v) => /^\d+$/.test(v)) && new Set(values).size === values.length) return 'id';
     return 'numeric';
   }
