@@ -27,3 +27,4 @@ export {
   type Fold,
   type KFoldOptions,
 } from './splits.js';
+export { TabularPipeline, type TabularPipelineOptions, type FeatureSpec, type FeatureKind } from './pipeline.js';
