@@ -16,11 +16,11 @@ describe('simulateMilling', () => {
   const big = simulateMilling({ seed: 2020, rows: 200_000 });
   const t = big.table;
   const n = t.nRows;
-  const air = t.numeric('Air temperature [K]');
-  const proc = t.numeric('Process temperature [K]');
-  const rpm = t.numeric('Rotational speed [rpm]');
-  const tq = t.numeric('Torque [Nm]');
-  const wear = t.numeric('Tool wear [min]');
+  const air = t.numeric('Air temperature');
+  const proc = t.numeric('Process temperature');
+  const rpm = t.numeric('Rotational speed');
+  const tq = t.numeric('Torque');
+  const wear = t.numeric('Tool wear');
   const ty = types(t);
 
   it('has the AI4I 2020 columns and the requested size', () => {

@@ -1,8 +1,8 @@
 /**
  * A milling-machine table whose failures follow the physical mechanisms published with the AI4I 2020
  * dataset (S. Matzka, "Explainable Artificial Intelligence for Predictive Maintenance Applications",
- * AI4I 2020; UCI dataset 601). Columns and names match `ai4i2020.csv`, plus a `timestamp` column, so
- * every pipeline that reads the real file also runs on this one. See docs/simulator.md.
+ * AI4I 2020; UCI dataset 601). Columns, names, units and kinds match `ai4i2020.csv` as `loadAi4i` reads
+ * it, plus a `timestamp` column, so every pipeline that reads the real file also runs on this one. See docs/simulator.md.
  */
 import { Rng } from '../core/random.js';
 import { ConfigError } from '../core/errors.js';
@@ -47,16 +47,19 @@ export const MILLING_RULES = {
   toolWearPerPartMin: { L: 2, M: 3, H: 5 } as const satisfies Record<ProductType, number>,
 } as const;
 
-/** Column names, identical to the header of `ai4i2020.csv`, then `timestamp`. */
+/**
+ * Column names as `loadAi4i` reads `ai4i2020.csv` (units are column metadata, so a CSV header reads
+ * `Air temperature [K]` exactly as in the published file), then `timestamp`.
+ */
 export const MILLING_COLUMNS = [
   'UDI',
   'Product ID',
   'Type',
-  'Air temperature [K]',
-  'Process temperature [K]',
-  'Rotational speed [rpm]',
-  'Torque [Nm]',
-  'Tool wear [min]',
+  'Air temperature',
+  'Process temperature',
+  'Rotational speed',
+  'Torque',
+  'Tool wear',
   'Machine failure',
   'TWF',
   'HDF',
@@ -189,7 +192,7 @@ export function stripUndefined<T extends object>(o: T): Partial<T> {
  * @throws ConfigError for an invalid option (names the option, the allowed range and the value).
  * @example
  * const { table, counts } = simulateMilling({ seed: 7, rows: 10_000 });
- * table.numeric('Torque [Nm]'); counts.HDF;
+ * table.numeric('Torque'); counts.HDF;
  */
 export function simulateMilling(opts: MillingOptions = {}): MillingResult {
   const o = resolveOptions(opts);
@@ -202,7 +205,7 @@ export function simulateMilling(opts: MillingOptions = {}): MillingResult {
   const rTool = root.fork(4);
   const rRnf = root.fork(5);
 
-  const udi = new Float64Array(n);
+  const udi: string[] = new Array<string>(n);
   const productId: string[] = new Array<string>(n);
   const type: ProductType[] = new Array<ProductType>(n);
   const air = new Float64Array(n);
@@ -231,7 +234,7 @@ export function simulateMilling(opts: MillingOptions = {}): MillingResult {
   const twoPiOver60 = (2 * Math.PI) / 60;
 
   for (let i = 0; i < n; i++) {
-    udi[i] = i + 1;
+    udi[i] = String(i + 1);
     ts[i] = o.startMs + i * o.intervalMs;
     const u = rType.next();
     const t: ProductType = u < shares.L ? 'L' : u < shares.L + shares.M ? 'M' : 'H';
@@ -292,14 +295,14 @@ export function simulateMilling(opts: MillingOptions = {}): MillingResult {
 
   const timestamp: TimestampColumn = { name: 'timestamp', kind: 'timestamp', values: ts };
   const table = new Table([
-    numericColumn('UDI', udi),
+    categoricalColumn('UDI', udi, 'id'),
     categoricalColumn('Product ID', productId, 'id'),
     categoricalColumn('Type', type),
-    numericColumn('Air temperature [K]', air, 'K'),
-    numericColumn('Process temperature [K]', proc, 'K'),
-    numericColumn('Rotational speed [rpm]', speed, 'rpm'),
-    numericColumn('Torque [Nm]', torque, 'Nm'),
-    numericColumn('Tool wear [min]', wear, 'min'),
+    numericColumn('Air temperature', air, 'K'),
+    numericColumn('Process temperature', proc, 'K'),
+    numericColumn('Rotational speed', speed, 'rpm'),
+    numericColumn('Torque', torque, 'Nm'),
+    numericColumn('Tool wear', wear, 'min'),
     numericColumn('Machine failure', fail),
     numericColumn('TWF', modes.TWF),
     numericColumn('HDF', modes.HDF),
