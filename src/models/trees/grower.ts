@@ -146,6 +146,11 @@ export class TreeGrower {
     }
   }
 
+  /** Whether a leaf is large enough for both children of any split to meet the minimums. */
+  private splittable(leaf: Leaf, p: GrowerParams): boolean {
+    return leaf.end - leaf.start >= 2 * p.minSamplesLeaf && leaf.h >= 2 * p.minChildWeight;
+  }
+
   private findSplit(leaf: Leaf, features: Int32Array, p: GrowerParams): Split | null {
     const hist = leaf.hist as Float64Array;
     const G = leaf.g;
@@ -154,7 +159,7 @@ export class TreeGrower {
     const lam = p.lambda;
     const minH = p.minChildWeight;
     const minN = p.minSamplesLeaf;
-    if (N < 2 * minN || H < 2 * minH) return null;
+    if (!this.splittable(leaf, p)) return null;
     const parentScore = (G * G) / (H + lam);
     let best: Split | null = null;
     let bestGain = p.minSplitGain > 0 ? p.minSplitGain : 1e-12;
@@ -266,12 +271,17 @@ export class TreeGrower {
       const col = s.feature * n;
       let wl = leaf.start;
       let wr = 0;
+      const sb = s.bin;
+      const missLeft = s.defaultLeft ? 1 : 0;
       for (let i = leaf.start; i < leaf.end; i++) {
         const r = rows[i] as number;
         const b = binned[col + r] as number;
-        const goLeft = b === mb ? s.defaultLeft : b <= s.bin;
-        if (goLeft) rows[wl++] = r;
-        else tmp[wr++] = r;
+        // Branch-free: write the row to both sides and advance only the side it belongs to.
+        const goLeft = b === mb ? missLeft : b <= sb ? 1 : 0;
+        rows[wl] = r;
+        tmp[wr] = r;
+        wl += goLeft;
+        wr += 1 - goLeft;
       }
       rows.set(tmp.subarray(0, wr), wl);
 
@@ -305,12 +315,23 @@ export class TreeGrower {
       if (canGrow) {
         const small = L.end - L.start <= R.end - R.start ? L : R;
         const large = small === L ? R : L;
-        small.hist = this.takeHist();
-        this.buildHist(small.hist, rows, small.start, small.end, features, grad, hess);
-        large.hist = this.takeHist();
-        this.subtractHist(large.hist, leaf.hist as Float64Array, small.hist, features);
-        L.split = this.findSplit(L, features, p);
-        R.split = this.findSplit(R, features, p);
+        const smallSplittable = this.splittable(small, p);
+        const largeSplittable = this.splittable(large, p);
+        // Build the smaller child's histogram from its rows; the larger one is parent − smaller.
+        if (smallSplittable || largeSplittable) {
+          small.hist = this.takeHist();
+          this.buildHist(small.hist, rows, small.start, small.end, features, grad, hess);
+        }
+        if (largeSplittable) {
+          large.hist = this.takeHist();
+          this.subtractHist(large.hist, leaf.hist as Float64Array, small.hist as Float64Array, features);
+          large.split = this.findSplit(large, features, p);
+        }
+        if (smallSplittable) small.split = this.findSplit(small, features, p);
+        else {
+          this.giveHist(small.hist);
+          small.hist = null;
+        }
       }
       this.giveHist(leaf.hist);
       leaf.hist = null;
