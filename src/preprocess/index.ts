@@ -28,3 +28,13 @@ export {
   type KFoldOptions,
 } from './splits.js';
 export { TabularPipeline, type TabularPipelineOptions, type FeatureSpec, type FeatureKind } from './pipeline.js';
+export {
+  slidingWindows,
+  lastWindows,
+  seriesFromTable,
+  type SeriesData,
+  type SeriesColumns,
+  type WindowOptions,
+  type WindowPadding,
+  type WindowResult,
+} from './windows.js';
