@@ -124,7 +124,7 @@ describe('simulateAnomalyStreams', () => {
 
   it('the clean signal has a daily cycle and noise at the documented level', () => {
     const one = simulateAnomalyStreams({ seed: 2, machines: 1, sensorsPerMachine: 1, samples: 2880, anomaliesPerSensor: 0 });
-    const v = one.table.numeric('temperature_c');
+    const v = one.table.numeric('temperature');
     expect(one.labels.nRows).toBe(0);
     // hourly means swing by about twice the daily amplitude (3 °C) over a day
     const hourly: number[] = [];

@@ -32,12 +32,12 @@ export interface StreamSensorTemplate {
 
 /** The sensors of every machine, in order; `sensorsPerMachine` takes the first N. */
 export const STREAM_SENSORS: readonly StreamSensorTemplate[] = [
-  { name: 'temperature_c', unit: '°C', level: 65, dailyAmplitude: 3, processAmplitude: 1.5, noiseSd: 0.3 },
-  { name: 'vibration_mm_s', unit: 'mm/s', level: 4.5, dailyAmplitude: 0.3, processAmplitude: 0.8, noiseSd: 0.15 },
-  { name: 'current_a', unit: 'A', level: 32, dailyAmplitude: 4, processAmplitude: 6, noiseSd: 0.6 },
-  { name: 'pressure_bar', unit: 'bar', level: 6.2, dailyAmplitude: 0.15, processAmplitude: 0.3, noiseSd: 0.05 },
-  { name: 'spindle_speed_rpm', unit: 'rpm', level: 1500, dailyAmplitude: 20, processAmplitude: 100, noiseSd: 8 },
-  { name: 'coolant_flow_l_min', unit: 'L/min', level: 40, dailyAmplitude: 2, processAmplitude: 4, noiseSd: 0.5 },
+  { name: 'temperature', unit: '°C', level: 65, dailyAmplitude: 3, processAmplitude: 1.5, noiseSd: 0.3 },
+  { name: 'vibration', unit: 'mm/s', level: 4.5, dailyAmplitude: 0.3, processAmplitude: 0.8, noiseSd: 0.15 },
+  { name: 'current', unit: 'A', level: 32, dailyAmplitude: 4, processAmplitude: 6, noiseSd: 0.6 },
+  { name: 'pressure', unit: 'bar', level: 6.2, dailyAmplitude: 0.15, processAmplitude: 0.3, noiseSd: 0.05 },
+  { name: 'spindle_speed', unit: 'rpm', level: 1500, dailyAmplitude: 20, processAmplitude: 100, noiseSd: 8 },
+  { name: 'coolant_flow', unit: 'L/min', level: 40, dailyAmplitude: 2, processAmplitude: 4, noiseSd: 0.5 },
 ];
 
 /** Length in samples of each kind of anomaly, [min, max] (clamped to half the slot, see docs). */
