@@ -36,6 +36,8 @@ export interface TabuOptions {
   readonly maxIterations?: number;
   /** Use N7 block moves in addition to N5 (default true). */
   readonly n7?: boolean;
+  /** Shared stop flag: the search ends when element 0 is non-zero (another worker proved optimality). */
+  readonly stop?: Int32Array;
 }
 
 /** Result of {@link tabuSearch}. */
@@ -399,7 +401,7 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
   };
 
   while (iter < maxIt && bestCost > lb) {
-    if ((fast ? (iter & 15) === 0 : true) && performance.now() >= opts.deadline) break;
+    if ((fast ? (iter & 15) === 0 : true) && (performance.now() >= opts.deadline || (opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0))) break;
     iter++;
     if (!makespanObj && s.violation === 0 && s.weightedTardiness === 0) break;
     const moves = neighbours();
