@@ -62,7 +62,7 @@ describe('binning', () => {
     expect(e.length).toBeGreaterThanOrEqual(12);
     // Roughly equal-frequency bins.
     const counts = new Array(e.length + 1).fill(0) as number[];
-    for (const v of x) counts[binValue(e, e.length + 1, v)]++;
+    for (const v of x) counts[binValue(e, e.length + 1, v)] = (counts[binValue(e, e.length + 1, v)] as number) + 1;
     for (const c of counts) expect(c).toBeGreaterThan(n / 16 / 2);
   });
 });
