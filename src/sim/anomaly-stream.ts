@@ -8,8 +8,7 @@ import { Rng } from '../core/random.js';
 import { ConfigError, assertOneOf } from '../core/errors.js';
 import { Table, categoricalColumn, numericColumn } from '../core/table.js';
 import type { Column, TimestampColumn } from '../core/table.js';
-import { stripUndefined } from './milling.js';
-import { DEFAULT_START_MS, assertFiniteInRange, assertIntegerInRange, assertSeed } from './options.js';
+import { DEFAULT_START_MS, assertFiniteInRange, assertIntegerInRange, stripUndefined, assertSeed } from './options.js';
 
 /** The kinds of injected anomaly. */
 export type AnomalyKind = 'spike' | 'drift' | 'level_shift' | 'stuck' | 'noise_burst';

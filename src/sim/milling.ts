@@ -14,6 +14,7 @@ import {
   assertIntegerInRange,
   assertSeed,
   roundTo,
+  stripUndefined,
 } from './options.js';
 
 /** Product quality variant: low (L), medium (M), high (H). */
@@ -166,12 +167,6 @@ function resolveOptions(opts: MillingOptions): Required<MillingOptions> {
   return o;
 }
 
-/** Drop keys whose value is undefined so they do not override defaults. */
-export function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
-  return out;
-}
 
 /**
  * Simulate a milling machine processing one part per row, with the AI4I 2020 failure mechanisms:
@@ -187,7 +182,8 @@ export function stripUndefined<T extends object>(o: T): Partial<T> {
  *   RNF rows without `Machine failure`; see docs/simulator.md).
  *
  * Values are rounded like the published file (0.1 K, 1 rpm, 0.1 Nm, 1 min) and the rules are applied
- * to the rounded values. With the defaults about 3.5 % of rows fail (AI4I: 3.39 %).
+ * to the rounded values. With the defaults about 3.8 % of rows fail (AI4I: 3.39 %); per-mode rates in
+ * docs/simulator.md.
  *
  * @throws ConfigError for an invalid option (names the option, the allowed range and the value).
  * @example

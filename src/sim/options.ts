@@ -48,3 +48,10 @@ export function roundTo(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.sign(x) * Math.round(Math.abs(x) * f) / f;
 }
+
+/** Drop keys whose value is undefined so they do not override defaults. */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}

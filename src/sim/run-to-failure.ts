@@ -9,8 +9,7 @@ import { Rng } from '../core/random.js';
 import { Table, numericColumn } from '../core/table.js';
 import type { Column, TimestampColumn } from '../core/table.js';
 import { ConfigError, assertOneOf } from '../core/errors.js';
-import { stripUndefined } from './milling.js';
-import { DEFAULT_START_MS, assertFiniteInRange, assertIntegerInRange, assertOrdered, assertSeed } from './options.js';
+import { DEFAULT_START_MS, assertFiniteInRange, assertIntegerInRange, stripUndefined, assertOrdered, assertSeed } from './options.js';
 
 /** How a sensor responds to degradation: rises, falls, or ignores it (noise only). */
 export type SensorRole = 'up' | 'down' | 'flat';
