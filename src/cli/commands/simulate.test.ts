@@ -6,7 +6,8 @@ import { ConfigError } from '../../core/errors.js';
 import { silentProgress } from '../progress.js';
 import type { CommandContext, OptionValues } from '../command.js';
 import { loadAi4i } from '../../io/datasets/ai4i.js';
-import { simulateMilling } from '../../sim/index.js';
+import { readCsv } from '../../io/csv/index.js';
+import { simulateAnomalyStreams, simulateMilling } from '../../sim/index.js';
 import { simulateCommand } from './simulate.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sf-simulate-'));
@@ -53,6 +54,14 @@ describe('shopfloor simulate', () => {
     expect((an.files as { path: string }[]).map((f) => path.basename(f.path))).toEqual(['streams.csv', 'labels.csv', 'clean.csv']);
     expect(an.anomalies).toBe(8);
     expect(readFileSync(path.join(dir, 'an', 'labels.csv'), 'utf8').split('\n', 1)[0]).toBe('machine,sensor,kind,start,end,samples');
+    // read back: units from the header, timestamps and values as generated
+    const lib = simulateAnomalyStreams({ seed: 42, machines: 1, samples: 200, anomaliesPerSensor: 2 });
+    const back = await readCsv(path.join(dir, 'an', 'streams.csv'));
+    expect(back.column('temperature').unit).toBe('°C');
+    expect(Array.from(back.numeric('timestamp'))).toEqual(Array.from(lib.table.numeric('timestamp')));
+    expect(Array.from(back.numeric('pressure'))).toEqual(Array.from(lib.table.numeric('pressure')));
+    const labels = await readCsv(path.join(dir, 'an', 'labels.csv'));
+    expect(Array.from(labels.numeric('end'))).toEqual(Array.from(lib.labels.numeric('end')));
   });
 
   it('rejects options for another kind, a .csv --out for several files, and names the CLI flag', async () => {
