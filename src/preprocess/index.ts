@@ -38,3 +38,5 @@ export {
   type WindowPadding,
   type WindowResult,
 } from './windows.js';
+export { RegimeNormalizer, type RegimeNormalizerOptions } from './regimes.js';
+export { kMeans, nearestCentroid, type KMeansOptions, type KMeansResult } from './kmeans.js';
