@@ -4,7 +4,7 @@
  * so the CLI can say what it assumed.
  */
 import type { Delimiter } from './tokenizer.js';
-import { NOT_A_NUMBER, parseNumberBytes } from './number.js';
+import { NOT_A_NUMBER } from './number.js';
 
 const CANDIDATES: readonly Delimiter[] = [',', ';', '\t', '|'];
 
@@ -57,28 +57,23 @@ export function sniffDelimiter(lines: readonly string[]): Delimiter {
   return best ?? ',';
 }
 
-const enc = new TextEncoder();
+const NUM_POINT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+const NUM_COMMA = /^\s*[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?\s*$/;
+const INF = /^\s*[+-]?inf(inity)?\s*$/i;
+
+/**
+ * The number in `text` (with the given decimal separator), or NOT_A_NUMBER. Accepts exactly what
+ * `parseNumberBytes` accepts and returns the same value (both are correctly rounded).
+ */
+export function parseNumberText(text: string, decimal: '.' | ','): number | typeof NOT_A_NUMBER {
+  if ((decimal === ',' ? NUM_COMMA : NUM_POINT).test(text)) return Number(decimal === ',' ? text.replace(',', '.') : text);
+  if (INF.test(text)) return text.includes('-') ? -Infinity : Infinity;
+  return NOT_A_NUMBER;
+}
 
 /** True when the text is a number (with the given decimal separator). */
 export function isNumberText(text: string, decimal: '.' | ','): boolean {
-  const b = enc.encode(text);
-  return parseNumberBytes(b, 0, b.length, decimal === ',' ? 44 : 46) !== NOT_A_NUMBER;
-}
-
-/**
- * Guess the decimal separator: ',' when the delimiter is not a comma and numeric-looking fields use a
- * decimal comma (`3,14`) while none uses a point; '.' otherwise.
- */
-export function sniffDecimal(fields: readonly string[], delimiter: Delimiter): '.' | ',' {
-  if (delimiter === ',') return '.';
-  let comma = 0;
-  let point = 0;
-  for (const f of fields) {
-    const t = f.trim();
-    if (/^[+-]?\d+,\d+$/.test(t)) comma++;
-    else if (/^[+-]?\d*\.\d+([eE][+-]?\d+)?$/.test(t)) point++;
-  }
-  return comma > 0 && point === 0 ? ',' : '.';
+  return parseNumberText(text, decimal) !== NOT_A_NUMBER;
 }
 
 /** Split a header name into name and unit: `Torque [Nm]` → {Torque, Nm}; `CO2(tCO2)` → {CO2, tCO2}. */

@@ -10,7 +10,7 @@
  */
 import { DataError } from '../../core/errors.js';
 import { categoricalColumn, isCategorical, Table, type Column, type ColumnKind } from '../../core/table.js';
-import { isNumberText, sampleLines, sniffDecimal, sniffDelimiter, splitUnit } from './dialect.js';
+import { isNumberText, sampleLines, sniffDelimiter, splitUnit } from './dialect.js';
 import { detectDateOrder, looksLikeDate, parseDate, type DateOrder } from './dates.js';
 import { NOT_A_NUMBER, parseNumberBytes } from './number.js';
 import { CsvTokenizer, fieldText, type Delimiter, type RowFields } from './tokenizer.js';
@@ -57,6 +57,7 @@ export interface ColumnSchema {
 }
 
 const SNIFF_BYTES = 64 * 1024;
+const DATE_EXPECTED = 'a date (ISO 8601 or dd/mm/yyyy [HH:MM[:SS]])';
 const ID_NAME = /(^|[\s_-])(id|udi|uid|uuid|serial|index)$|^(id|udi|uid|uuid)([\s_-]|$)/i;
 
 class F64Builder {
@@ -117,7 +118,7 @@ export class CsvReader {
   private names: string[] | null = null;
   private units: (string | undefined)[] = [];
   private headerLine = 0;
-  private sample: { fields: string[]; line: number }[] = [];
+  private sample: RowFields[] = [];
   private schemaInfo: ColumnSchema[] | null = null;
   private builders: Builder[] = [];
   private decimalByte = 46;
@@ -228,9 +229,7 @@ export class CsvReader {
       );
     }
     if (this.schemaInfo === null) {
-      const fields: string[] = new Array(row.count);
-      for (let k = 0; k < row.count; k++) fields[k] = fieldText(row, k);
-      this.sample.push({ fields, line: row.line });
+      this.sample.push(copyRow(row));
       if (this.sample.length >= this.inferRows) this.finishSample();
       return;
     }
@@ -301,7 +300,7 @@ export class CsvReader {
     if (header) {
       this.headerLine = row.line;
     } else {
-      this.sample.push({ fields, line: row.line });
+      this.sample.push(copyRow(row));
     }
   }
 
@@ -309,18 +308,54 @@ export class CsvReader {
   private finishSample(): void {
     const names = this.names ?? [];
     const d = this.dialectInfo as CsvDialect;
-    const all: string[] = [];
-    for (const r of this.sample) for (const f of r.fields) all.push(f);
-    const decimal = this.opts.decimal && this.opts.decimal !== 'auto' ? this.opts.decimal : sniffDecimal(all, d.delimiter);
+    const sample = this.sample;
+    this.sample = [];
+    // Per column: how many cells parse as numbers (decimal point), and the text of those that don't.
+    const stats = names.map((name, k) => {
+      let numeric = 0;
+      let withPoint = 0;
+      const texts: string[] = [];
+      const ints: number[] = [];
+      const wantInts = ID_NAME.test(name);
+      for (const r of sample) {
+        const s0 = r.starts[k] as number;
+        const e0 = r.ends[k] as number;
+        if (s0 === e0) continue;
+        const v = parseNumberBytes(r.buf, s0, e0, 46);
+        if (v !== NOT_A_NUMBER) {
+          numeric++;
+          if (d.delimiter !== ',' && r.buf.subarray(s0, e0).includes(46)) withPoint++;
+          if (wantInts) ints.push(Number.isInteger(v) ? v : NaN);
+          continue;
+        }
+        const t = fieldText(r, k).trim();
+        if (t === '' || this.missing.has(t)) continue;
+        texts.push(t);
+      }
+      return { numeric, withPoint, texts, ints };
+    });
+    let decimal: '.' | ',';
+    if (this.opts.decimal && this.opts.decimal !== 'auto') decimal = this.opts.decimal;
+    else {
+      const comma = stats.reduce((n, st) => n + st.texts.filter((t) => /^[+-]?\d+,\d+$/.test(t)).length, 0);
+      const point = stats.reduce((n, st) => n + st.withPoint, 0);
+      decimal = d.delimiter !== ',' && comma > 0 && point === 0 ? ',' : '.';
+    }
     this.decimalByte = decimal === ',' ? 44 : 46;
+    if (decimal === ',') {
+      for (const st of stats) {
+        const rest = st.texts.filter((t) => !isNumberText(t, ','));
+        st.numeric += st.texts.length - rest.length;
+        st.texts = rest;
+      }
+    }
     const kinds: ColumnKind[] = [];
     const dateSamples: string[] = [];
     for (let k = 0; k < names.length; k++) {
       const name = names[k] as string;
-      const override = this.opts.schema?.[name];
-      const values = this.sample.map((r) => (r.fields[k] as string).trim()).filter((v) => v !== '' && !this.missing.has(v));
-      const kind = override ?? inferKind(name, values, decimal);
-      if (kind === 'timestamp') for (const v of values) dateSamples.push(v);
+      const st = stats[k] as (typeof stats)[number];
+      const kind = this.opts.schema?.[name] ?? inferKind(name, st.numeric, st.texts, st.ints);
+      if (kind === 'timestamp') for (const v of st.texts) dateSamples.push(v);
       kinds.push(kind);
     }
     let dateOrder: DateOrder;
@@ -328,9 +363,9 @@ export class CsvReader {
     else {
       const detected = detectDateOrder(dateSamples);
       dateOrder = detected ?? 'dmy';
-      if (!detected && dateSamples.some((s) => /^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}/.test(s))) {
+      if (!detected && dateSamples.some((x) => /^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}/.test(x))) {
         this.opts.onWarning?.(
-          `${this.source}: dates like '${dateSamples.find((s) => /^\d/.test(s) && !/^\d{4}/.test(s))}' are ambiguous in the first ${this.sample.length} rows; reading them day-first. Pass --date-order mdy if they are month-first.`,
+          `${this.source}: dates like '${dateSamples.find((x) => /^\d/.test(x) && !/^\d{4}/.test(x))}' are ambiguous in the first ${sample.length} rows; reading them day-first. Pass --date-order mdy if they are month-first.`,
         );
       }
     }
@@ -345,23 +380,7 @@ export class CsvReader {
         ? ({ t: 'f', kind, b: new F64Builder() } as Builder)
         : ({ t: 'c', kind, b: new CodeBuilder() } as Builder),
     );
-    const sample = this.sample;
-    this.sample = [];
-    const enc = new TextEncoder();
-    for (const r of sample) {
-      const bytes: Uint8Array[] = r.fields.map((f) => enc.encode(f));
-      const starts = new Int32Array(bytes.length);
-      const ends = new Int32Array(bytes.length);
-      const joined = concatBytes(bytes);
-      let o = 0;
-      for (let k = 0; k < bytes.length; k++) {
-        starts[k] = o;
-        o += (bytes[k] as Uint8Array).length;
-        ends[k] = o;
-      }
-      // Sample fields are already unescaped text: mark them unquoted so they are taken verbatim.
-      this.appendRow({ buf: joined, starts, ends, quoted: new Uint8Array(bytes.length), count: bytes.length, line: r.line });
-    }
+    for (const r of sample) this.appendRow(r);
   }
 
   private isMissing(row: RowFields, k: number): boolean {
@@ -385,7 +404,7 @@ export class CsvReader {
         if (this.isMissing(row, k)) bd.b.push(NaN);
         else {
           const t = parseDate(fieldText(row, k).trim(), (this.dialectInfo as CsvDialect).dateOrder);
-          if (Number.isNaN(t)) this.typeError(row, k, 'a date (ISO 8601 or dd/mm/yyyy [HH:MM[:SS]])');
+          if (Number.isNaN(t)) this.typeError(row, k, DATE_EXPECTED);
           bd.b.push(t);
         }
       } else if (bd.t === 'c') {
@@ -448,23 +467,41 @@ export class CsvReader {
   }
 }
 
-function inferKind(name: string, values: readonly string[], decimal: '.' | ','): ColumnKind {
-  if (values.length === 0) return 'numeric';
-  const nonNumeric = values.filter((v) => !isNumberText(v, decimal));
+function inferKind(name: string, numeric: number, texts: readonly string[], ints: readonly number[]): ColumnKind {
+  const total = numeric + texts.length;
+  if (total === 0) return 'numeric';
   // A column of numbers with a stray word or two ('forty', 'n/a!') is a numeric column with bad cells:
   // reading it as numeric makes the reader stop at the first bad cell with file:line:column, instead of
   // silently turning a sensor into a category.
-  if (values.length >= 10 && nonNumeric.length > 0 && nonNumeric.length <= Math.max(1, values.length * 0.01)) {
+  if (texts.length === 0 || (total >= 10 && texts.length <= Math.max(1, total * 0.01))) {
+    if (texts.length === 0 && ints.length === numeric && ints.every((v) => !Number.isNaN(v)) && new Set(ints).size === ints.length) {
+      return 'id';
+    }
     return 'numeric';
   }
-  if (nonNumeric.length === 0) {
-    if (ID_NAME.test(name) && values.every((v) => /^\d+$/.test(v)) && new Set(values).size === values.length) return 'id';
-    return 'numeric';
-  }
-  if (values.every((v) => looksLikeDate(v))) return 'timestamp';
-  const distinct = new Set(values).size;
-  if (ID_NAME.test(name) || (values.length >= 20 && distinct > 0.5 * values.length)) return 'id';
+  if (numeric === 0 && texts.every((v) => looksLikeDate(v))) return 'timestamp';
+  const distinct = new Set(texts).size + numeric;
+  if (ID_NAME.test(name) || (total >= 20 && distinct > 0.5 * total)) return 'id';
   return 'categorical';
+}
+
+/** A copy of a row whose bytes outlive the tokenizer's buffer (for the inference sample). */
+function copyRow(row: RowFields): RowFields {
+  const n = row.count;
+  let lo = Infinity;
+  let hi = 0;
+  for (let k = 0; k < n; k++) {
+    lo = Math.min(lo, row.starts[k] as number);
+    hi = Math.max(hi, row.ends[k] as number);
+  }
+  if (lo > hi) lo = hi;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    starts[k] = (row.starts[k] as number) - lo;
+    ends[k] = (row.ends[k] as number) - lo;
+  }
+  return { buf: row.buf.slice(lo, hi), starts, ends, quoted: row.quoted.slice(0, n), count: n, line: row.line };
 }
 
 function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

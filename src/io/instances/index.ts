@@ -58,3 +58,5 @@ export function readInstanceFile(file: string, format?: InstanceFormat): Schedul
   }
   return parseInstance(text, file, format ?? guessInstanceFormat(file));
 }
+export { readKnownBounds, findKnownBound, knownBoundFor } from './known-bounds.js';
+export type { KnownBound } from './known-bounds.js';
