@@ -119,6 +119,9 @@ export class Imputer {
   transform<T extends Table | Matrix>(data: T): T {
     const s = this.fitted();
     if (isMatrix(data)) {
+      if (s.fills.some((f) => f.type !== 'numeric')) {
+        throw new DataError('SF_DATA_SCHEMA', 'Imputer.transform: fitted with categorical columns; transform a Table, not a matrix.');
+      }
       if (data.nCols !== s.fills.length) {
         throw new DataError('SF_DATA_SCHEMA', `Imputer.transform: expected a matrix with ${s.fills.length} columns (as at fit), got ${data.nCols}.`);
       }

@@ -100,6 +100,7 @@ describe('RegimeNormalizer', () => {
     expect(() => new RegimeNormalizer({ settings: [], sensors: ['T24'] })).toThrow(ConfigError);
     expect(() => new RegimeNormalizer({ settings: ['a'], sensors: ['a'] })).toThrow(/both a setting and a sensor/);
     expect(() => new RegimeNormalizer({ ...opts, regimes: 0 })).toThrow(/regimes/);
+    expect(() => new RegimeNormalizer({ ...opts, roundDecimals: [0, 1] })).toThrow(/one per setting \(3\)/);
     expect(() => new RegimeNormalizer(opts).transform(fleet(5, 1).table)).toThrow(NotFittedError);
     const { table } = fleet(50, 6);
     const holed = table.withColumns([numericColumn('mach', [NaN, ...table.numeric('mach').subarray(1)])]);

@@ -22,13 +22,15 @@ export interface RegimeNormalizerOptions {
   /** Sensor columns to standardise per regime (numeric). */
   readonly sensors: readonly string[];
   /**
-   * Number of regimes, or 'auto' (default): each setting is min-max scaled to [0, autoResolution]
-   * and rounded, and each distinct rounded tuple holding at least `minRegimeShare` of the training
-   * rows counts as one regime. Settings levels closer than 1/autoResolution of their range merge.
+   * Number of regimes, or 'auto' (default): each setting is rounded to `roundDecimals` decimal places
+   * (in its own units) and each distinct rounded tuple holding at least `minRegimeShare` of the
+   * training rows counts as one regime. Rounding raw values (not range-scaled ones) keeps sensor-like
+   * noise in a single-regime set (C-MAPSS FD001) from posing as regimes; on FD002/FD004 the six
+   * conditions (altitude 0–42 kft, Mach 0–0.84, TRA 60/100) differ in whole units of altitude.
    */
   readonly regimes?: number | 'auto';
-  /** Grid of 'auto' (default 10). */
-  readonly autoResolution?: number;
+  /** Decimal places of the 'auto' rounding: one for all settings or one per setting (default 0). */
+  readonly roundDecimals?: number | readonly number[];
   /** Smallest share of rows that counts as a regime in 'auto' (default 0.01). */
   readonly minRegimeShare?: number;
   /** Seed of k-means (default 0). */
@@ -62,11 +64,11 @@ const ZERO = 10 * Number.EPSILON;
 export class RegimeNormalizer {
   static readonly kind = 'regime-normalizer';
   static readonly formatVersion = 1;
-  readonly options: Required<Omit<RegimeNormalizerOptions, 'settings' | 'sensors'>> & { settings: string[]; sensors: string[] };
+  readonly options: Required<Omit<RegimeNormalizerOptions, 'settings' | 'sensors' | 'roundDecimals'>> & { settings: string[]; sensors: string[]; roundDecimals: number[] };
   private state: RegimeState | null = null;
 
   constructor(options: RegimeNormalizerOptions) {
-    const { settings, sensors, regimes = 'auto', autoResolution = 10, minRegimeShare = 0.01, seed = 0 } = options ?? ({} as RegimeNormalizerOptions);
+    const { settings, sensors, regimes = 'auto', roundDecimals = 0, minRegimeShare = 0.01, seed = 0 } = options ?? ({} as RegimeNormalizerOptions);
     for (const [name, cols] of [['settings', settings], ['sensors', sensors]] as const) {
       if (!Array.isArray(cols) || cols.length === 0) throw new ConfigError(`RegimeNormalizer: ${name} must name at least one column.`, { option: name });
       assertColumns('RegimeNormalizer', cols);
@@ -76,14 +78,18 @@ export class RegimeNormalizer {
     if (regimes !== 'auto' && (!Number.isInteger(regimes) || regimes < 1)) {
       throw new ConfigError(`RegimeNormalizer: regimes must be an integer ≥ 1 or 'auto', got ${String(regimes)}.`, { option: 'regimes' });
     }
-    if (!Number.isInteger(autoResolution) || autoResolution < 1) {
-      throw new ConfigError(`RegimeNormalizer: autoResolution must be an integer ≥ 1, got ${String(autoResolution)}.`, { option: 'autoResolution' });
+    const decimals = typeof roundDecimals === 'number' ? settings.map(() => roundDecimals) : [...roundDecimals];
+    if (decimals.length !== settings.length || decimals.some((x) => !Number.isInteger(x) || x < -10 || x > 15)) {
+      throw new ConfigError(
+        `RegimeNormalizer: roundDecimals must be an integer in [-10, 15], or one per setting (${settings.length}); got ${JSON.stringify(roundDecimals)}.`,
+        { option: 'roundDecimals' },
+      );
     }
     if (!(minRegimeShare >= 0 && minRegimeShare < 1)) {
       throw new ConfigError(`RegimeNormalizer: minRegimeShare must be in [0, 1), got ${String(minRegimeShare)}.`, { option: 'minRegimeShare' });
     }
     if (!Number.isFinite(seed)) throw new ConfigError(`RegimeNormalizer: seed must be a finite number.`, { option: 'seed' });
-    this.options = { settings: [...settings], sensors: [...sensors], regimes, autoResolution, minRegimeShare, seed };
+    this.options = { settings: [...settings], sensors: [...sensors], regimes, roundDecimals: decimals, minRegimeShare, seed };
   }
 
   /** Find the regimes and the per-regime sensor statistics from the training rows. Returns this. */
@@ -105,7 +111,7 @@ export class RegimeNormalizer {
       settingScale[j] = sd <= ZERO * Math.max(1, Math.abs(mu)) ? 1 : sd;
     }
     const z = standardise(raw, n, d, settingMean, settingScale);
-    const k = o.regimes === 'auto' ? autoRegimeCount(raw, n, d, o.autoResolution, o.minRegimeShare) : o.regimes;
+    const k = o.regimes === 'auto' ? autoRegimeCount(raw, n, d, o.roundDecimals, o.minRegimeShare) : o.regimes;
     const km = kMeans(z, n, d, { k, seed: o.seed });
     // Drop clusters that ended empty so every regime has training rows.
     const counts0 = new Int32Array(k);
@@ -285,26 +291,20 @@ function standardise(raw: Float64Array, n: number, d: number, mean: Float64Array
   return z;
 }
 
-/** Distinct rounded setting tuples (on a [0, resolution] grid per setting) with at least `minShare` of the rows. */
-function autoRegimeCount(raw: Float64Array, n: number, d: number, resolution: number, minShare: number): number {
-  const lo = new Float64Array(d).fill(Infinity);
-  const hi = new Float64Array(d).fill(-Infinity);
-  for (let i = 0; i < n * d; i++) {
-    const j = i % d;
-    lo[j] = Math.min(lo[j] as number, raw[i] as number);
-    hi[j] = Math.max(hi[j] as number, raw[i] as number);
-  }
+/** Distinct rounded setting tuples holding at least `minShare` of the rows. */
+function autoRegimeCount(raw: Float64Array, n: number, d: number, decimals: readonly number[], minShare: number): number {
   const counts = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const key: number[] = [];
     for (let j = 0; j < d; j++) {
-      const range = (hi[j] as number) - (lo[j] as number);
-      key.push(range > 0 ? Math.round((((raw[i * d + j] as number) - (lo[j] as number)) / range) * resolution) : 0);
+      const f = 10 ** (decimals[j] as number);
+      // + 0 turns -0 into 0 so that both round to the same key.
+      key.push(Math.round((raw[i * d + j] as number) * f) / f + 0);
     }
     const s = key.join(',');
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   let k = 0;
   for (const c of counts.values()) if (c >= minShare * n) k++;
-  return Math.max(1, k);
+  return Math.max(1, Math.min(k, n));
 }
