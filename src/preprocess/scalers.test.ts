@@ -11,11 +11,14 @@ const matrices = fc
   .record({ n: fc.integer({ min: 1, max: 20 }), m: fc.integer({ min: 1, max: 5 }) })
   .chain(({ n, m }) => fc.array(finite, { minLength: n * m, maxLength: n * m }).map((xs) => matrix(xs, n, m)));
 
+/** Every |a − b| within tol relative to max(1, |b|); one assertion with the worst index. */
 function closeTo(a: Float64Array, b: Float64Array, tol: number): void {
   expect(a.length).toBe(b.length);
+  let worst = -1;
   for (let i = 0; i < a.length; i++) {
-    expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i] as number)));
+    if (!(Math.abs((a[i] as number) - (b[i] as number)) <= tol * Math.max(1, Math.abs(b[i] as number)))) worst = i;
   }
+  expect(worst === -1 ? 'all close' : `index ${worst}: ${a[worst]} vs ${b[worst]}`).toBe('all close');
 }
 
 describe('StandardScaler', () => {
@@ -125,7 +128,7 @@ describe('MinMaxScaler', () => {
       fc.property(matrices, fc.double({ min: -5, max: 5, noNaN: true }), (m: Matrix, lo: number) => {
         const s = new MinMaxScaler({ featureRange: [lo, lo + 2] }).fit(m);
         const y = s.transform(m);
-        for (const v of y.data) expect(v).toBeGreaterThanOrEqual(lo - 1e-9);
+        expect(y.data.every((v) => v >= lo - 1e-9)).toBe(true);
         closeTo(s.inverseTransform(y).data, m.data, 1e-9);
       }),
       { seed: 3, numRuns: 200 },
