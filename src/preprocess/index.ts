@@ -40,3 +40,4 @@ export {
 } from './windows.js';
 export { RegimeNormalizer, type RegimeNormalizerOptions } from './regimes.js';
 export { kMeans, nearestCentroid, type KMeansOptions, type KMeansResult } from './kmeans.js';
+export { transformerFromJSON, type Transformer } from './saved.js';

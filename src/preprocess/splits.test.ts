@@ -118,6 +118,10 @@ describe('timeSplit', () => {
     expect([...test].map((i) => t[i])).toEqual([5, 6, 7]);
   });
 
+  it('refuses an empty validation part caused by ties', () => {
+    expect(() => timeSplit([1, 2, 3, 4, 5, 6, 7, 9, 9, 9], { testFraction: 0.2, valFraction: 0.1 })).toThrow(/validation part would be empty/);
+  });
+
   it('rejects missing times', () => {
     expect(() => timeSplit([1, NaN, 3])).toThrow(/row 1/);
   });

@@ -256,6 +256,12 @@ export function timeSplit(time: ArrayLike<number>, options: SplitOptions = {}): 
       { rows: n },
     );
   }
+  if (nVal > 0 && b1 === b2) {
+    throw new ConfigError(
+      `timeSplit: the validation rows all share a time with the test rows, so the validation part would be empty. Raise valFraction or use a finer time column.`,
+      { rows: n },
+    );
+  }
   return { train: sorted(order.slice(0, b1)), val: sorted(order.slice(b1, b2)), test: sorted(order.slice(b2)) };
 }
 
