@@ -40,7 +40,7 @@ export class CNN1D extends NeuralEstimator {
   private readonly padding: 'valid' | 'same';
   private readonly dense: number[];
   constructor(options: CNN1DOptions = {}) {
-    super('cnn1d', options);
+    super('cnn1d', options, ['filters', 'kernelSize', 'poolSize', 'padding', 'denseUnits']);
     this.filters = intOption('cnn1d', 'filters', options.filters, 64, 1, 1024);
     this.kernelSize = intOption('cnn1d', 'kernelSize', options.kernelSize, 3, 1, 64);
     this.poolSize = intOption('cnn1d', 'poolSize', options.poolSize, 2, 1, 64);

@@ -27,7 +27,7 @@ export type LogisticRegressionOptions = NeuralOptions;
 export class LogisticRegression extends NeuralEstimator {
   readonly kind = 'logreg';
   constructor(options: LogisticRegressionOptions = {}) {
-    super('logreg', options, { epochs: 300, batchSize: 256, learningRate: 0.01, l2: 1e-4, patience: 20 });
+    super('logreg', options, [], { epochs: 300, batchSize: 256, learningRate: 0.01, l2: 1e-4, patience: 20 });
   }
   protected buildLayers(ctx: BuildContext): tf.LayersModel {
     const m = tf.sequential();

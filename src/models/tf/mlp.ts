@@ -29,7 +29,7 @@ export class MLP extends NeuralEstimator {
   private readonly activation: 'relu' | 'tanh';
   private readonly dropout: number;
   constructor(options: MLPOptions = {}) {
-    super('mlp', options);
+    super('mlp', options, ['hiddenUnits', 'activation', 'dropout']);
     this.hidden = intListOption('mlp', 'hiddenUnits', options.hiddenUnits, [64, 32], 1, 4096);
     this.activation = enumOption('mlp', 'activation', options.activation, 'relu', ['relu', 'tanh'] as const);
     this.dropout = numOption('mlp', 'dropout', options.dropout, 0, 0, 0.9);

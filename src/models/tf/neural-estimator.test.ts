@@ -201,6 +201,13 @@ describe('engine behaviour', () => {
     bad[3] = 0.5;
     await expect(new MLP().fit(tab.x, bad)).rejects.toThrow(/class indices/);
     await expect(new MLP().predictProba(tab.x)).rejects.toBeInstanceOf(NotFittedError);
-    await expect(new MLP({ task: 'regression' }).predictProba(tab.x)).rejects.toBeInstanceOf(ConfigError);
+    const reg = await new MLP({ task: 'regression', epochs: 1, hiddenUnits: [2] }).fit(tab.x, tab.y);
+    await expect(reg.predictProba(tab.x)).rejects.toBeInstanceOf(ConfigError);
+    reg.dispose();
+  });
+
+  it('rejects unknown option names (typos)', () => {
+    expect(() => new MLP({ epoch: 5 } as never)).toThrow(/mlp: unknown option 'epoch'/);
+    expect(() => new LogisticRegression({ hiddenUnits: [3] } as never)).toThrow(ConfigError);
   });
 });

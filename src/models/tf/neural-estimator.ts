@@ -57,6 +57,20 @@ export interface NeuralOptions {
   readonly seed?: number;
 }
 
+const COMMON_KEYS = [
+  'task',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'patience',
+  'minDelta',
+  'validationFraction',
+  'classWeight',
+  'l2',
+  'standardize',
+  'seed',
+] as const;
+
 /** Fully resolved common options. */
 export interface ResolvedNeuralOptions {
   task: NeuralTask;
@@ -234,7 +248,23 @@ export abstract class NeuralEstimator implements Estimator {
   private target: { mean: number; std: number } | null = null;
   private hist: FitHistory = emptyHistory();
 
-  protected constructor(owner: string, options: NeuralOptions, defaults: Partial<ResolvedNeuralOptions> = {}) {
+  /**
+   * @param owner     kind, for error messages
+   * @param options   the options object as given
+   * @param extraKeys option names the subclass validates itself (any other unknown name is rejected:
+   *                  a typo such as `epoch` must not silently train with the default)
+   * @param defaults  subclass defaults for the common options
+   */
+  protected constructor(owner: string, options: NeuralOptions, extraKeys: readonly string[], defaults: Partial<ResolvedNeuralOptions> = {}) {
+    const known = new Set<string>([...COMMON_KEYS, ...extraKeys]);
+    for (const key of Object.keys(options)) {
+      if (!known.has(key)) {
+        throw new ConfigError(`${owner}: unknown option '${key}'; expected one of ${[...known].join(', ')}.`, {
+          option: `${owner}.${key}`,
+          allowed: [...known],
+        });
+      }
+    }
     this.common = resolveNeuralOptions(owner, options, defaults);
     this.rawOptions = JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
   }
@@ -399,6 +429,9 @@ export abstract class NeuralEstimator implements Estimator {
     });
     this.model = model;
     const optimizer = tf.train.adam(c.learningRate);
+    // Without an explicit list tfjs differentiates with respect to every trainable variable in the
+    // process (other models' too).
+    const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const lossKind: LossKind = regression ? 'mse' : k === 2 ? 'binary' : 'softmax';
     const yt = regression && this.target ? Float64Array.from(y, (v) => (v - (this.target as { mean: number }).mean) / (this.target as { std: number }).std) : y;
     const valYt = valY && regression && this.target ? Float64Array.from(valY, (v) => (v - (this.target as { mean: number }).mean) / (this.target as { std: number }).std) : valY;
@@ -433,7 +466,7 @@ export abstract class NeuralEstimator implements Estimator {
               let total = tf.div(tf.sum(tf.mul(perSampleLoss(z, yb, lossKind), wb)), m);
               for (const reg of model.losses) total = tf.add(total, reg());
               return total as tf.Scalar;
-            }, true);
+            }, true, varList);
             return l ? (l.dataSync()[0] as number) : NaN;
           });
           total += value * m;
@@ -471,6 +504,7 @@ export abstract class NeuralEstimator implements Estimator {
   }
 
   async predictProba(x: Samples): Promise<Float64Array> {
+    this.requireModel();
     if (this.common.task === 'regression') {
       throw new ConfigError(`${this.kind}: predictProba is for classifiers; this model was configured with task 'regression'.`, {
         option: 'task',

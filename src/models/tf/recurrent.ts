@@ -22,7 +22,7 @@ abstract class RecurrentNet extends NeuralEstimator {
   private readonly units: number[];
   private readonly dense: number[];
   protected constructor(owner: 'lstm' | 'gru', options: RecurrentOptions) {
-    super(owner, options);
+    super(owner, options, ['units', 'denseUnits']);
     this.units = intListOption(owner, 'units', options.units, [64, 32], 1, 1024);
     this.dense = intListOption(owner, 'denseUnits', options.denseUnits, [], 1, 4096, 0);
   }
