@@ -136,13 +136,13 @@ export class TreeGrower {
     }
   }
 
-  /** out = a − b over the given features (histogram subtraction). */
-  private subtractHist(out: Float64Array, a: Float64Array, b: Float64Array, features: Int32Array): void {
+  /** a −= b over the given features (histogram subtraction, in place: the parent becomes the sibling). */
+  private subtractHist(a: Float64Array, b: Float64Array, features: Int32Array): void {
     for (let j = 0; j < features.length; j++) {
       const f = features[j] as number;
       const o = (this.offset[f] as number) * 3;
       const e = o + ((this.mapper.missingBin[f] as number) + 1) * 3;
-      for (let k = o; k < e; k++) out[k] = (a[k] as number) - (b[k] as number);
+      for (let k = o; k < e; k++) a[k] = (a[k] as number) - (b[k] as number);
     }
   }
 
@@ -323,8 +323,10 @@ export class TreeGrower {
           this.buildHist(small.hist, rows, small.start, small.end, features, grad, hess);
         }
         if (largeSplittable) {
-          large.hist = this.takeHist();
-          this.subtractHist(large.hist, leaf.hist as Float64Array, small.hist as Float64Array, features);
+          // The parent's histogram is not needed any more: turn it into the larger child's.
+          large.hist = leaf.hist as Float64Array;
+          leaf.hist = null;
+          this.subtractHist(large.hist, small.hist as Float64Array, features);
           large.split = this.findSplit(large, features, p);
         }
         if (smallSplittable) small.split = this.findSplit(small, features, p);
