@@ -37,6 +37,8 @@ export class ScheduleState {
   readonly pinMachine: Int32Array;
   readonly pinStart: Float64Array;
   readonly lastOps: Int32Array;
+  readonly jobDue: Float64Array;
+  readonly jobWeight: Float64Array;
   readonly setups: (readonly (readonly number[])[] | null)[];
   readonly windows: (readonly { readonly start: number; readonly end: number }[])[];
   readonly hasSetups: boolean;
@@ -59,6 +61,8 @@ export class ScheduleState {
   /** Sum over pinned operations of how late they would start (0 = all pins respected). */
   violation = 0;
   makespan = 0;
+  /** An operation whose completion equals the makespan (end of a critical path). */
+  makespanOp = -1;
   weightedTardiness = 0;
 
   constructor(readonly problem: ProblemData) {
@@ -98,6 +102,8 @@ export class ScheduleState {
     });
     this.modeOffset[N] = k;
     this.lastOps = Int32Array.from(problem.jobs.map((j) => j.firstOp + j.numOps - 1));
+    this.jobDue = Float64Array.from(problem.jobs.map((j) => j.due));
+    this.jobWeight = Float64Array.from(problem.jobs.map((j) => j.weight));
     this.setups = [...problem.setups];
     this.windows = [...problem.unavailability];
     this.hasSetups = this.setups.some((s) => s !== null);
@@ -175,6 +181,7 @@ export class ScheduleState {
       if (d === 0) order[tailPos++] = o;
     }
     let makespan = 0;
+    let makespanOp = -1;
     let violation = 0;
     while (head < tailPos) {
       const o = order[head++] as number;
@@ -202,7 +209,10 @@ export class ScheduleState {
         else s = p;
       }
       start[o] = s;
-      if (s + d > makespan) makespan = s + d;
+      if (s + d > makespan || makespanOp < 0) {
+        makespan = s + d;
+        makespanOp = o;
+      }
       const js = jobSucc[o] as number;
       if (js >= 0) {
         const r = (indeg[js] as number) - 1;
@@ -218,14 +228,14 @@ export class ScheduleState {
     }
     if (tailPos < N) return Infinity;
     this.makespan = makespan;
+    this.makespanOp = makespanOp;
     this.violation = violation;
     let wt = 0;
-    const jobs = this.problem.jobs;
-    for (let j = 0; j < this.lastOps.length; j++) {
-      const lo = this.lastOps[j] as number;
-      const job = jobs[j] as (typeof jobs)[number];
-      const late = (start[lo] as number) + (dur[lo] as number) - job.due;
-      if (late > 0) wt += job.weight * late;
+    const { lastOps, jobDue, jobWeight } = this;
+    for (let j = 0; j < lastOps.length; j++) {
+      const lo = lastOps[j] as number;
+      const late = (start[lo] as number) + (dur[lo] as number) - (jobDue[j] as number);
+      if (late > 0) wt += (jobWeight[j] as number) * late;
     }
     this.weightedTardiness = wt;
     if (withTails) {

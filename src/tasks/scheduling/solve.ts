@@ -249,11 +249,12 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
     return { status: 'infeasible', objective: null, lowerBound: null, runtimeMs: Date.now() - t0, schedule: null, check: null, solver, workers, iterations: 0, reason: conflict };
   }
   let bestSeen = Infinity;
-  const report = (cost: number, worker: number): void => {
+  const report = (cost: number, worker: number, atEpochMs = Date.now()): void => {
     // Costs above the violation weight are infeasible (pins missed): not reported as progress.
+    // Worker messages queue while this thread searches, so they carry their own timestamp.
     if (cost < bestSeen && cost < 1e9) {
       bestSeen = cost;
-      options.onProgress?.({ objective: cost, lowerBound: lb, elapsedMs: Date.now() - t0, worker });
+      options.onProgress?.({ objective: cost, lowerBound: lb, elapsedMs: atEpochMs - t0, worker });
     }
   };
   const single: SingleOptions = {
@@ -270,29 +271,34 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
   if (nThreads === 1) {
     results = [solveSingle(p, single, (c) => report(c, 0))];
   } else {
+    // Threads 1..k-1 are workers; thread 0 is this one, so the search starts while workers boot.
     const stop = new Int32Array(new SharedArrayBuffer(4));
-    results = await Promise.all(
-      Array.from({ length: nThreads }, (_, w) =>
-        new Promise<SingleResult>((resolve, reject) => {
-          const worker = spawnWorker({ problem: p, options: { ...single, seed: seed + w, stop } });
-          let done = false;
-          worker.on('message', (msg: { type: 'progress'; cost: number } | { type: 'done'; result: SingleResult }) => {
-            if (msg.type === 'progress') {
-              report(msg.cost, w);
-              // Proven optimal: stop the other threads early.
-              if (msg.cost <= lb) Atomics.store(stop, 0, 1);
-            } else {
-              done = true;
-              resolve(msg.result);
-            }
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => {
-            if (!done) reject(new Error(`internal: scheduling worker ${w} exited with code ${code} before finishing`));
-          });
-        }),
-      ),
-    );
+    const pending = Array.from({ length: nThreads - 1 }, (_, i) => {
+      const w = i + 1;
+      return new Promise<SingleResult>((resolve, reject) => {
+        const worker = spawnWorker({ problem: p, options: { ...single, seed: seed + w, stop } });
+        let done = false;
+        worker.on('message', (msg: { type: 'progress'; cost: number; atEpochMs: number } | { type: 'done'; result: SingleResult }) => {
+          if (msg.type === 'progress') {
+            report(msg.cost, w, msg.atEpochMs);
+            // Proven optimal: stop the other threads early.
+            if (msg.cost <= lb) Atomics.store(stop, 0, 1);
+          } else {
+            done = true;
+            resolve(msg.result);
+          }
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (!done) reject(new Error(`internal: scheduling worker ${w} exited with code ${code} before finishing`));
+        });
+      });
+    });
+    const own = solveSingle(p, { ...single, stop }, (c) => {
+      report(c, 0);
+      if (c <= lb) Atomics.store(stop, 0, 1);
+    });
+    results = [own, ...(await Promise.all(pending))];
   }
   let best: SingleResult | null = null;
   let iterations = 0;

@@ -266,11 +266,7 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
 
   /** The operations whose completion defines the objective (critical path ends). */
   const pathEnds = (): number[] => {
-    if (makespanObj || s.violation > 0) {
-      const ends: number[] = [];
-      for (let o = 0; o < N; o++) if ((s.start[o] as number) + (s.dur[o] as number) === s.makespan) ends.push(o);
-      return [rng.pick(ends)];
-    }
+    if (makespanObj || s.violation > 0) return [s.makespanOp];
     const tardy: number[] = [];
     s.problem.jobs.forEach((j, ji) => {
       const lo = s.lastOps[ji] as number;
@@ -280,47 +276,53 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
     return tardy.slice(0, 3);
   };
 
+  const seen = new Set<number>();
+  const moves: Move[] = [];
+  const addSwap = (u: number, v: number, dedupe: boolean): void => {
+    if (isPinned(s, u) || isPinned(s, v)) return;
+    if (dedupe) {
+      const key = u * N + v;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    moves.push({ kind: 'swap', u, v });
+  };
   const neighbours = (): Move[] => {
-    const moves: Move[] = [];
-    const seen = new Set<number>();
-    for (const endOp of pathEnds()) {
+    moves.length = 0;
+    seen.clear();
+    const ends = pathEnds();
+    const dedupe = ends.length > 1;
+    for (const endOp of ends) {
       const path = criticalPath(s, endOp, rng);
       const blocks = criticalBlocks(s, path);
       const B = blocks.length;
-      const addSwap = (u: number, v: number): void => {
-        if (isPinned(s, u) || isPinned(s, v)) return;
-        const key = u * N + v;
-        if (seen.has(key)) return;
-        seen.add(key);
-        moves.push({ kind: 'swap', u, v });
-      };
-      blocks.forEach((blk, bi) => {
+      for (let bi = 0; bi < B; bi++) {
+        const blk = blocks[bi] as number[];
         const k = blk.length;
-        if (k >= 2) {
-          if (!makespanObj) {
-            for (let i = 0; i + 1 < k; i++) addSwap(blk[i] as number, blk[i + 1] as number);
-          } else {
-            // N5 (Nowicki & Smutnicki 1996).
-            if (bi > 0 || B === 1) addSwap(blk[0] as number, blk[1] as number);
-            if (bi < B - 1 || B === 1) addSwap(blk[k - 2] as number, blk[k - 1] as number);
-            // N7 extension (Zhang et al. 2007): inner ops to the block ends, ends into the block.
-            if (useN7 && k >= 3) {
-              const p0 = s.posInSeq[blk[0] as number] as number;
-              const pk = s.posInSeq[blk[k - 1] as number] as number;
-              for (let i = 1; i < k - 1; i++) {
-                const o = blk[i] as number;
-                if (isPinned(s, o)) continue;
-                if (bi > 0 || B === 1) moves.push({ kind: 'shift', o, to: p0 });
-                if (bi < B - 1 || B === 1) moves.push({ kind: 'shift', o, to: pk });
-              }
-              const first = blk[0] as number;
-              const last = blk[k - 1] as number;
-              if (!isPinned(s, first) && k >= 3) for (let i = 2; i < k; i++) if (bi > 0 || B === 1) moves.push({ kind: 'shift', o: first, to: p0 + i });
-              if (!isPinned(s, last) && k >= 3) for (let i = 0; i < k - 2; i++) if (bi < B - 1 || B === 1) moves.push({ kind: 'shift', o: last, to: p0 + i });
-            }
-          }
+        if (k < 2) continue;
+        if (!makespanObj) {
+          for (let i = 0; i + 1 < k; i++) addSwap(blk[i] as number, blk[i + 1] as number, dedupe);
+          continue;
         }
-      });
+        // N5 (Nowicki & Smutnicki 1996).
+        if (bi > 0 || B === 1) addSwap(blk[0] as number, blk[1] as number, dedupe);
+        if (bi < B - 1 || B === 1) addSwap(blk[k - 2] as number, blk[k - 1] as number, dedupe);
+        // N7 extension (Zhang et al. 2007): inner ops to the block ends, ends into the block.
+        if (useN7 && k >= 3) {
+          const p0 = s.posInSeq[blk[0] as number] as number;
+          const pk = s.posInSeq[blk[k - 1] as number] as number;
+          for (let i = 1; i < k - 1; i++) {
+            const o = blk[i] as number;
+            if (isPinned(s, o)) continue;
+            if (bi > 0 || B === 1) moves.push({ kind: 'shift', o, to: p0 });
+            if (bi < B - 1 || B === 1) moves.push({ kind: 'shift', o, to: pk });
+          }
+          const first = blk[0] as number;
+          const last = blk[k - 1] as number;
+          if (!isPinned(s, first) && (bi > 0 || B === 1)) for (let i = 2; i < k; i++) moves.push({ kind: 'shift', o: first, to: p0 + i });
+          if (!isPinned(s, last) && (bi < B - 1 || B === 1)) for (let i = 0; i < k - 2; i++) moves.push({ kind: 'shift', o: last, to: p0 + i });
+        }
+      }
       if (flexible) {
         for (const o of path) {
           if (isPinned(s, o) || s.numModes(o) < 2) continue;
@@ -415,31 +417,34 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
     let fallback: Move | null = null;
     let fallbackVal = Infinity;
     // Estimates first (they read the decoded heads/tails), exact decodes after (they overwrite them).
-    const exact = (mv: Move): number => (fast && mv.kind !== 'reassign' ? 0 : 1);
-    moves.sort((a, b) => exact(a) - exact(b));
-    for (const mv of moves) {
-      let val: number;
-      if (fast && mv.kind === 'swap') {
-        val = estimateSwap(mv.u, mv.v);
-      } else if (fast && mv.kind === 'shift') {
-        val = shiftIsSafe(mv.o, mv.to) ? estimateShift(mv.o, mv.to) : Infinity;
-      } else {
-        const undo = applyMove(mv);
-        val = s.evaluate(false);
-        undo();
-      }
-      if (val === Infinity) continue;
-      // Small random tie-breaking noise keeps equal-valued moves from cycling.
-      const noisy = val + rng.next() * 1e-6;
-      const tabuMove = isTabu(mv);
-      if (!tabuMove || val < bestCost) {
-        if (noisy < bestVal) {
-          bestVal = noisy;
-          bestMove = mv;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let mi = 0; mi < moves.length; mi++) {
+        const mv = moves[mi] as Move;
+        const estimated = fast && mv.kind !== 'reassign';
+        if (estimated !== (pass === 0)) continue;
+        let val: number;
+        if (fast && mv.kind === 'swap') {
+          val = estimateSwap(mv.u, mv.v);
+        } else if (fast && mv.kind === 'shift') {
+          val = shiftIsSafe(mv.o, mv.to) ? estimateShift(mv.o, mv.to) : Infinity;
+        } else {
+          const undo = applyMove(mv);
+          val = s.evaluate(false);
+          undo();
         }
-      } else if (noisy < fallbackVal) {
-        fallbackVal = noisy;
-        fallback = mv;
+        if (val === Infinity) continue;
+        // Small random tie-breaking noise keeps equal-valued moves from cycling.
+        const noisy = val + rng.next() * 1e-6;
+        const tabuMove = isTabu(mv);
+        if (!tabuMove || val < bestCost) {
+          if (noisy < bestVal) {
+            bestVal = noisy;
+            bestMove = mv;
+          }
+        } else if (noisy < fallbackVal) {
+          fallbackVal = noisy;
+          fallback = mv;
+        }
       }
     }
     const chosen = bestMove ?? fallback;

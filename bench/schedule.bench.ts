@@ -1,0 +1,193 @@
+/**
+ * Scheduling quality benchmark (DATASETS.md §5–6 protocol): gap to best-known makespan per family,
+ * mean and max, and time to reach a 1 % gap, at a fixed wall-clock limit per instance. Optionally runs
+ * MiniZinc + Gecode on the standard job-shop model (bench/jobshop.mzn) with the same limit, side by side.
+ *
+ *   npx tsx bench/schedule.bench.ts [--time-limit 10] [--families la,ft,abz,orb,swv,yn,flowshop]
+ *     [--instances la01,la02] [--flowshop 1-60] [--workers 2] [--seed 1] [--minizinc] [--out FILE]
+ *
+ * Results go to bench/results/schedule-<limit>s-<date>.json with the machine facts.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readInstanceFile, readKnownBounds, type SchedulingInstance } from '../src/io/instances/index.js';
+import { problemFromInstance, solve } from '../src/tasks/scheduling/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DATA = process.env.SHOPFLOOR_DATA ?? path.resolve(here, '../../shared/data');
+
+function arg(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = process.argv[i + 1];
+  return v === undefined || v.startsWith('--') ? 'true' : v;
+}
+
+const timeLimitS = Number(arg('time-limit', '10'));
+const families = (arg('families', 'ft,la,abz,orb,swv,yn,flowshop') as string).split(',');
+const only = arg('instances')?.split(',');
+const fsRange = (arg('flowshop', '1-60') as string).split('-').map(Number) as [number, number];
+const workers = Number(arg('workers', '2'));
+const seed = Number(arg('seed', '1'));
+const useMinizinc = arg('minizinc') === 'true';
+const outFile = arg('out') ?? path.join(here, 'results', `schedule-${timeLimitS}s-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}.json`);
+
+interface Row {
+  instance: string;
+  family: string;
+  size: string;
+  bks: number;
+  bksClosed: boolean;
+  objective: number | null;
+  gapPct: number | null;
+  lowerBound: number | null;
+  status: string;
+  timeTo1PctS: number | null;
+  timeToBestS: number | null;
+  iterations: number;
+  minizinc?: { objective: number | null; gapPct: number | null; optimal: boolean } | null;
+}
+
+function familyOf(name: string): string {
+  return name.startsWith('tfs') ? 'flowshop' : (/^[a-z]+/.exec(name)?.[0] ?? name);
+}
+
+function minizincAvailable(): boolean {
+  try {
+    execFileSync('minizinc', ['--solvers'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runMinizinc(inst: SchedulingInstance): { objective: number | null; optimal: boolean } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mzn-'));
+  const n = inst.jobs.length;
+  const m = inst.numMachines;
+  const row = (f: (o: { machine: number; duration: number }) => number): string =>
+    inst.jobs.map((j) => j.operations.map((o) => f(o.modes[0] as { machine: number; duration: number })).join(',')).join('|');
+  const dzn = `n = ${n};\nm = ${m};\nmach = [|${row((o) => o.machine)}|];\ndur = [|${row((o) => o.duration)}|];\n`;
+  writeFileSync(path.join(dir, 'd.dzn'), dzn);
+  const r = spawnSync('minizinc', ['--solver', 'gecode', '-p', String(workers), '--time-limit', String(timeLimitS * 1000), path.join(here, 'jobshop.mzn'), path.join(dir, 'd.dzn')], {
+    encoding: 'utf8',
+    timeout: timeLimitS * 1000 + 60_000,
+  });
+  const out = r.stdout ?? '';
+  const all = [...out.matchAll(/makespan = (\d+)/g)].map((x) => Number(x[1]));
+  return { objective: all.length ? (all[all.length - 1] as number) : null, optimal: out.includes('==========') };
+}
+
+async function main(): Promise<void> {
+  const bks = readKnownBounds(path.join(DATA, 'jsplib/bks_scheduleopt.json'));
+  const fsBks = JSON.parse(readFileSync(path.join(here, 'flowshop-bks.json'), 'utf8')) as { upper: Record<string, number> };
+  const mzn = useMinizinc && minizincAvailable();
+  if (useMinizinc && !mzn) console.error('minizinc not found: reference column skipped');
+  const jobs: { name: string; file: string; format: 'jsplib' | 'taillard'; bks: number; closed: boolean }[] = [];
+  const jsFamilies = families.filter((f) => f !== 'flowshop');
+  for (const name of readdirSync(path.join(DATA, 'jsplib/instances')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    if (!jsFamilies.includes(familyOf(name)) || (only && !only.includes(name))) continue;
+    const k = bks.get(name);
+    if (!k) continue;
+    jobs.push({ name, file: path.join(DATA, 'jsplib/instances', name), format: 'jsplib', bks: k.upper, closed: k.closed });
+  }
+  if (families.includes('flowshop')) {
+    for (let i = fsRange[0]; i <= fsRange[1]; i++) {
+      const name = `tfs${String(i).padStart(3, '0')}`;
+      const ub = fsBks.upper[name];
+      if (ub === undefined || (only && !only.includes(name))) continue;
+      jobs.push({ name, file: path.join(DATA, 'flowshop/taillard1993', `${name}.txt`), format: 'taillard', bks: ub, closed: false });
+    }
+  }
+  console.error(`${jobs.length} instances × ${timeLimitS} s, ${workers} workers${mzn ? ', + minizinc/gecode' : ''}`);
+  const rows: Row[] = [];
+  for (const j of jobs) {
+    const inst = readInstanceFile(j.file, j.format);
+    const p = problemFromInstance(inst);
+    let t1: number | null = null;
+    let tBest = 0;
+    const res = await solve(p, {
+      timeLimitMs: timeLimitS * 1000,
+      workers,
+      seed,
+      onProgress: (e) => {
+        tBest = e.elapsedMs / 1000;
+        if (t1 === null && e.objective <= j.bks * 1.01) t1 = e.elapsedMs / 1000;
+      },
+    });
+    if (!res.check?.feasible) throw new Error(`${j.name}: unverified schedule`);
+    const gap = res.objective === null ? null : (100 * (res.objective - j.bks)) / j.bks;
+    const row: Row = {
+      instance: j.name,
+      family: familyOf(j.name),
+      size: `${p.jobs.length}x${p.numMachines}`,
+      bks: j.bks,
+      bksClosed: j.closed,
+      objective: res.objective,
+      gapPct: gap,
+      lowerBound: res.lowerBound,
+      status: res.status,
+      timeTo1PctS: t1,
+      timeToBestS: tBest,
+      iterations: res.iterations,
+    };
+    if (mzn && j.format === 'jsplib') {
+      const m = runMinizinc(inst);
+      row.minizinc = { objective: m.objective, optimal: m.optimal, gapPct: m.objective === null ? null : (100 * (m.objective - j.bks)) / j.bks };
+    }
+    rows.push(row);
+    console.error(
+      `${j.name.padEnd(7)} ${row.size.padEnd(6)} bks ${String(j.bks).padStart(5)}  ours ${String(res.objective).padStart(5)} (${(gap ?? NaN).toFixed(2)} %)` +
+        (row.minizinc ? `  gecode ${String(row.minizinc.objective).padStart(5)} (${(row.minizinc.gapPct ?? NaN).toFixed(2)} %)` : ''),
+    );
+  }
+  const fams = [...new Set(rows.map((r) => r.family))];
+  const summary = fams.map((f) => {
+    const rs = rows.filter((r) => r.family === f);
+    const gaps = rs.map((r) => r.gapPct ?? Infinity);
+    const mz = rs.filter((r) => r.minizinc).map((r) => r.minizinc?.gapPct ?? Infinity);
+    const t1 = rs.map((r) => r.timeTo1PctS);
+    return {
+      family: f,
+      instances: rs.length,
+      meanGapPct: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+      maxGapPct: Math.max(...gaps),
+      atBks: rs.filter((r) => r.gapPct !== null && r.gapPct <= 0).length,
+      reached1Pct: t1.filter((t) => t !== null).length,
+      meanTimeTo1PctS: t1.filter((t): t is number => t !== null).reduce((a, b) => a + b, 0) / Math.max(1, t1.filter((t) => t !== null).length),
+      ...(mz.length ? { minizincMeanGapPct: mz.reduce((a, b) => a + b, 0) / mz.length, minizincMaxGapPct: Math.max(...mz) } : {}),
+    };
+  });
+  // la01-la40 as one line (the issue's target).
+  const la = rows.filter((r) => r.family === 'la');
+  const doc = {
+    benchmark: 'schedule',
+    date: new Date().toISOString(),
+    timeLimitS,
+    workers,
+    seed,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg: os.loadavg() },
+    note: 'Shared 2-core machine, other jobs running: wall-clock limits make the numbers noisy.',
+    reference: mzn ? 'MiniZinc + Gecode, bench/jobshop.mzn, same time limit and thread count' : null,
+    summary,
+    laAll: la.length ? { instances: la.length, meanGapPct: la.reduce((a, r) => a + (r.gapPct ?? 0), 0) / la.length } : null,
+    rows,
+  };
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(`${outFile}.tmp`, JSON.stringify(doc, null, 2) + '\n');
+  renameSync(`${outFile}.tmp`, outFile);
+  console.log(`\n| family | n | mean gap % | max gap % | at BKS | reached 1 % | mean t(1 %) s |${mzn ? ' gecode mean % | gecode max % |' : ''}`);
+  console.log(`|---|---|---|---|---|---|---|${mzn ? '---|---|' : ''}`);
+  for (const s of summary) {
+    console.log(
+      `| ${s.family} | ${s.instances} | ${s.meanGapPct.toFixed(2)} | ${s.maxGapPct.toFixed(2)} | ${s.atBks} | ${s.reached1Pct} | ${s.meanTimeTo1PctS.toFixed(1)} |` +
+        (mzn ? ` ${(s.minizincMeanGapPct ?? NaN).toFixed(2)} | ${(s.minizincMaxGapPct ?? NaN).toFixed(2)} |` : ''),
+    );
+  }
+  console.log(`\nwrote ${outFile}`);
+}
+
+void main();
