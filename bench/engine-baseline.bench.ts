@@ -1,0 +1,285 @@
+/**
+ * Training-engine baseline: seconds per epoch of shopfloor's TensorFlow.js estimators (wasm backend
+ * with shopfloor's Conv2DBackpropFilter kernel) against the same networks in PyTorch, same data,
+ * batch size, optimiser (Adam) and loss, measured in the same run (the machines are shared and noisy:
+ * only the ratio means anything).
+ *
+ *   npx tsx bench/engine-baseline.bench.ts [--epochs 3] [--only mlp-table,cnn-table,lstm-windows]
+ *
+ * Workloads:
+ * - `mlp-table`, `cnn-table`: a 10 000 × 7 table (AI4I-sized), binary target, batch 64. The CNN is the
+ *   seed's (Conv1D 32×3 → MaxPool1D 2 → Flatten → Dense 64 → sigmoid) reading each row as a 1-channel
+ *   sequence; the MLP is 64 → 32 → sigmoid.
+ * - `cnn-windows`: 14 000 windows of 30 × 14 (C-MAPSS FD001-sized), Conv1D 64×5 → MaxPool 2 → Dense 64
+ *   → linear (RUL regression), batch 256: the workload where the filter gradient kernel matters.
+ * - `lstm-windows`: the same windows, LSTM 64 → LSTM 32 → linear, batch 256 (issue 4's LSTM).
+ *
+ * Each side runs in its own process so peak RSS is per workload. PyTorch (Debian python3-torch, run by
+ * /usr/bin/python3) gets its best setting for these small models: torch.set_num_threads(1) and glibc
+ * malloc tuned (MALLOC_MMAP_THRESHOLD_ etc.) to avoid page-fault storms. TF.js wasm is single-threaded
+ * under Node (tfjs-backend-wasm 4.22 disables threads there).
+ *
+ * Writes bench/results/engine-baseline.json.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/core/random.js';
+import type { Samples } from '../src/models/estimator.js';
+import { CNN1D, LSTM, MLP, backendInfo, initBackend, type NeuralEstimator } from '../src/models/tf/index.js';
+
+type Workload = 'mlp-table' | 'cnn-table' | 'cnn-windows' | 'lstm-windows';
+const ALL: Workload[] = ['mlp-table', 'cnn-table', 'cnn-windows', 'lstm-windows'];
+
+interface Spec {
+  n: number;
+  shape: number[];
+  batch: number;
+  task: 'classification' | 'regression';
+}
+const SPECS: Record<Workload, Spec> = {
+  'mlp-table': { n: 10_000, shape: [7], batch: 64, task: 'classification' },
+  'cnn-table': { n: 10_000, shape: [7], batch: 64, task: 'classification' },
+  'cnn-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
+  'lstm-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
+};
+
+/** Approximate training FLOPs per sample (forward 2·MAC, backward 4·MAC), for the GFLOP/s column. */
+function flopsPerSample(w: Workload): number {
+  switch (w) {
+    case 'mlp-table':
+      return 6 * (7 * 64 + 64 * 32 + 32);
+    case 'cnn-table':
+      return 6 * (5 * 3 * 32 + 2 * 32 * 64 + 64);
+    case 'cnn-windows':
+      return 6 * (26 * 5 * 14 * 64 + 13 * 64 * 64 + 64);
+    case 'lstm-windows':
+      return 6 * 30 * (4 * 64 * (14 + 64) + 4 * 32 * (64 + 32)) + 6 * 32;
+  }
+}
+
+function makeData(w: Workload): { x: Float32Array; y: Float32Array } {
+  const s = SPECS[w];
+  const d = s.shape.reduce((a, b) => a * b, 1);
+  const rng = new Rng(w.startsWith('lstm') || w.startsWith('cnn-w') ? 14 : 7);
+  const x = new Float32Array(s.n * d);
+  const y = new Float32Array(s.n);
+  for (let i = 0; i < s.n; i++) {
+    let t = 0;
+    for (let j = 0; j < d; j++) {
+      const v = rng.normal();
+      x[i * d + j] = v;
+      if (j % 5 === 0) t += v;
+    }
+    y[i] = s.task === 'regression' ? 60 + 20 * Math.tanh(t / 4) + rng.normal(0, 3) : t + 0.5 * rng.normal() > 1.8 ? 1 : 0;
+  }
+  return { x, y };
+}
+
+function build(w: Workload, epochs: number): NeuralEstimator {
+  const common = { epochs, batchSize: SPECS[w].batch, patience: 0, learningRate: 1e-3, seed: 1, task: SPECS[w].task };
+  switch (w) {
+    case 'mlp-table':
+      return new MLP({ ...common, hiddenUnits: [64, 32] });
+    case 'cnn-table':
+      return new CNN1D({ ...common, filters: 32, kernelSize: 3, poolSize: 2, denseUnits: [64] });
+    case 'cnn-windows':
+      return new CNN1D({ ...common, filters: 64, kernelSize: 5, poolSize: 2, denseUnits: [64] });
+    case 'lstm-windows':
+      return new LSTM({ ...common, units: [64, 32] });
+  }
+}
+
+const PYTORCH = String.raw`
+import json, resource, sys, time
+import numpy as np
+import torch
+torch.set_num_threads(1)
+torch.manual_seed(1)
+w, xpath, ypath, n, shape, batch, task, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5]), int(sys.argv[6]), sys.argv[7], int(sys.argv[8])
+x = torch.from_numpy(np.fromfile(xpath, dtype=np.float32).reshape([n] + shape))
+y = torch.from_numpy(np.fromfile(ypath, dtype=np.float32).reshape(n, 1))
+x = (x - x.reshape(-1, shape[-1]).mean(0)) / x.reshape(-1, shape[-1]).std(0)
+if task == 'regression':
+    y = (y - y.mean()) / y.std()
+nn = torch.nn
+class Last(nn.Module):
+    def forward(self, out):
+        return out[0][:, -1, :] if isinstance(out, tuple) else out
+class Seq(nn.Module):
+    def forward(self, out):
+        return out[0]
+if w == 'mlp-table':
+    model = nn.Sequential(nn.Linear(7, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+elif w == 'cnn-table':
+    x = x.reshape(n, 1, 7)  # channels first: 1 channel, 7 steps
+    model = nn.Sequential(nn.Conv1d(1, 32, 3), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(2 * 32, 64), nn.ReLU(), nn.Linear(64, 1))
+elif w == 'cnn-windows':
+    x = x.permute(0, 2, 1).contiguous()  # [n, 14 channels, 30 steps]
+    model = nn.Sequential(nn.Conv1d(14, 64, 5), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(13 * 64, 64), nn.ReLU(), nn.Linear(64, 1))
+else:
+    model = nn.Sequential(nn.LSTM(14, 64, batch_first=True), Seq(), nn.LSTM(64, 32, batch_first=True), Last(), nn.Linear(32, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+lossf = nn.BCEWithLogitsLoss() if task == 'classification' else nn.MSELoss()
+g = torch.Generator().manual_seed(2)
+times = []
+for e in range(epochs):
+    t0 = time.perf_counter()
+    perm = torch.randperm(n, generator=g)
+    total = 0.0
+    for s in range(0, n, batch):
+        idx = perm[s:s + batch]
+        opt.zero_grad()
+        loss = lossf(model(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(idx)
+    times.append(time.perf_counter() - t0)
+print(json.dumps({"epoch_s": times, "loss": total / n, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__}))
+`;
+
+interface SideResult {
+  epoch_s: number[];
+  peak_rss_mb: number;
+  loss?: number;
+  backend?: string;
+  torch?: string;
+}
+
+/** Seconds per epoch: mean of the epochs after the first (warm-up), or the only epoch. */
+function perEpoch(t: number[]): number {
+  const rest = t.length > 1 ? t.slice(1) : t;
+  return rest.reduce((a, b) => a + b, 0) / rest.length;
+}
+
+async function worker(w: Workload, epochs: number): Promise<void> {
+  await initBackend();
+  const { x, y } = makeData(w);
+  const s = SPECS[w];
+  const samples: Samples = { x, n: s.n, shape: s.shape };
+  const m = build(w, epochs);
+  const stamps: number[] = [];
+  let last = performance.now();
+  await m.fit(samples, Float64Array.from(y), {
+    onEpoch: () => {
+      const now = performance.now();
+      stamps.push((now - last) / 1000);
+      last = now;
+    },
+  });
+  const out: SideResult = {
+    epoch_s: stamps,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    loss: m.history.loss.at(-1) ?? NaN,
+    backend: backendInfo().name,
+  };
+  process.send?.(out);
+}
+
+function runOurs(w: Workload, epochs: number): Promise<SideResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--worker', w, '--epochs', String(epochs)], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let result: SideResult | null = null;
+    child.on('message', (m) => {
+      result = m as SideResult;
+    });
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`worker ${w} exited with ${code}`))));
+  });
+}
+
+function runTorch(w: Workload, epochs: number, dir: string): SideResult {
+  const { x, y } = makeData(w);
+  const s = SPECS[w];
+  const xp = path.join(dir, `${w}.x.f32`);
+  const yp = path.join(dir, `${w}.y.f32`);
+  writeFileSync(xp, new Uint8Array(x.buffer));
+  writeFileSync(yp, new Uint8Array(y.buffer));
+  const script = path.join(dir, 'peer.py');
+  writeFileSync(script, PYTORCH);
+  const out = execFileSync('/usr/bin/python3', [script, w, xp, yp, String(s.n), JSON.stringify(s.shape), String(s.batch), s.task, String(epochs)], {
+    env: {
+      ...process.env,
+      OMP_NUM_THREADS: '1',
+      MALLOC_MMAP_THRESHOLD_: '4000000000',
+      MALLOC_TRIM_THRESHOLD_: '4000000000',
+      MALLOC_TOP_PAD_: '1000000000',
+    },
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SideResult;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const epochs = Number(arg('--epochs') ?? 3);
+  const wk = arg('--worker');
+  if (wk) {
+    await worker(wk as Workload, epochs);
+    return;
+  }
+  const only = (arg('--only')?.split(',') ?? ALL) as Workload[];
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'sf-engine-bench-'));
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const w of only) {
+      const s = SPECS[w];
+      const lstmEpochs = w === 'lstm-windows' ? Math.min(epochs, 2) : epochs;
+      const ours = await runOurs(w, lstmEpochs);
+      const peer = runTorch(w, lstmEpochs, tmp);
+      const oursS = perEpoch(ours.epoch_s);
+      const peerS = perEpoch(peer.epoch_s);
+      const gflop = (flopsPerSample(w) * s.n) / 1e9;
+      const row = {
+        model: w,
+        samples: s.n,
+        sample_shape: s.shape,
+        batch: s.batch,
+        epochs: lstmEpochs,
+        ours_backend: ours.backend,
+        ours_s_per_epoch: +oursS.toFixed(3),
+        pytorch_s_per_epoch: +peerS.toFixed(3),
+        ratio: +(oursS / peerS).toFixed(2),
+        ours_epoch_s: ours.epoch_s.map((v) => +v.toFixed(3)),
+        pytorch_epoch_s: peer.epoch_s.map((v) => +v.toFixed(3)),
+        approx_gflop_per_epoch: +gflop.toFixed(2),
+        ours_gflops: +(gflop / oursS).toFixed(2),
+        pytorch_gflops: +(gflop / peerS).toFixed(2),
+        ours_peak_rss_mb: Math.round(ours.peak_rss_mb),
+        pytorch_peak_rss_mb: Math.round(peer.peak_rss_mb),
+        torch: peer.torch,
+      };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const tfjsVersion = (JSON.parse(readFileSync(new URL('../node_modules/@tensorflow/tfjs/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const result = {
+    formatVersion: 1,
+    benchmark: 'engine-baseline',
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    ours: { library: `@tensorflow/tfjs ${tfjsVersion}`, backend: 'wasm (XNNPACK, SIMD, 1 thread) + shopfloor Conv2DBackpropFilter' },
+    peer: { library: `PyTorch ${String(rows[0]?.torch ?? '?')}`, threads: 1, malloc: 'MALLOC_MMAP_THRESHOLD_=4e9 MALLOC_TRIM_THRESHOLD_=4e9 MALLOC_TOP_PAD_=1e9' },
+    note: 'ratio = ours_s_per_epoch / pytorch_s_per_epoch (lower is better; < 1 means faster than PyTorch). Seconds per epoch exclude the first (warm-up) epoch. Shared 2-core machine: expect ±20 % noise.',
+    results: rows,
+  };
+  const out = fileURLToPath(new URL('./results/engine-baseline.json', import.meta.url));
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(`${out}.tmp`, out);
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+await main();
