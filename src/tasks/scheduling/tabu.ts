@@ -380,7 +380,7 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
   const perturb = (): void => {
     s.load(best);
     cost = s.evaluate(fast);
-    const steps = 2 + rng.int(4);
+    const steps = 6 + rng.int(10);
     for (let k = 0; k < steps; k++) {
       const path = criticalPath(s, pathEnds()[0] ?? 0, rng);
       const pairs: [number, number][] = [];
