@@ -207,15 +207,18 @@ function resolveOptions(o: GradientBoostedTreesOptions): Resolved {
   };
 }
 
-/** All trees of a model in one set of flat arrays, for fast prediction on raw features. */
+/**
+ * All trees of a model in one set of flat arrays, for fast prediction on raw features. A node's right
+ * child is always `left + 1` (the grower allocates children in pairs), so a node is just
+ * (feature, left) in `info` plus one number in `thr`: the threshold, or the value for a leaf.
+ */
 interface Forest {
   readonly root: Int32Array;
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
+  /** Per node: [feature (−1 for a leaf), left child]. */
+  readonly info: Int32Array;
+  /** Per node: threshold (inner node) or output value (leaf). */
+  readonly thr: Float64Array;
   readonly defaultLeft: Uint8Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly value: Float64Array;
 }
 
 function flatten(trees: readonly Tree[]): Forest {
@@ -223,23 +226,19 @@ function flatten(trees: readonly Tree[]): Forest {
   for (const t of trees) total += t.feature.length;
   const f: Forest = {
     root: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
+    info: new Int32Array(2 * total),
+    thr: new Float64Array(total),
     defaultLeft: new Uint8Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    value: new Float64Array(total),
   };
   let o = 0;
   trees.forEach((t, i) => {
     f.root[i] = o;
-    f.feature.set(t.feature, o);
-    f.threshold.set(t.threshold, o);
     f.defaultLeft.set(t.defaultLeft, o);
-    f.value.set(t.value, o);
     for (let k = 0; k < t.feature.length; k++) {
-      f.left[o + k] = (t.left[k] as number) + o;
-      f.right[o + k] = (t.right[k] as number) + o;
+      const leaf = (t.feature[k] as number) < 0;
+      f.info[2 * (o + k)] = leaf ? -1 : (t.feature[k] as number);
+      f.info[2 * (o + k) + 1] = leaf ? -1 : (t.left[k] as number) + o;
+      f.thr[o + k] = leaf ? (t.value[k] as number) : (t.threshold[k] as number);
     }
     o += t.feature.length;
   });
@@ -563,22 +562,24 @@ export class GradientBoostedTrees implements Estimator {
     const out = new Float64Array(n * S);
     const F = s.forest;
     const nT = F.root.length;
-    const { feature, threshold, defaultLeft, left, right, value, root } = F;
+    const { info, thr, defaultLeft, root } = F;
     for (let i = 0; i < n; i++) {
       const ro = i * d;
       const oo = i * S;
       for (let k = 0; k < S; k++) out[oo + k] = s.baseScore[k] as number;
+      let k = 0;
       for (let t = 0; t < nT; t++) {
         let node = root[t] as number;
-        let f = feature[node] as number;
+        let f = info[2 * node] as number;
         while (f >= 0) {
           const v = xs[ro + f] as number;
-          const goLeft = v !== v ? defaultLeft[node] === 1 : v <= (threshold[node] as number);
-          node = goLeft ? (left[node] as number) : (right[node] as number);
-          f = feature[node] as number;
+          const l = info[2 * node + 1] as number;
+          // NaN fails `<=`, then takes the learned default direction.
+          node = v <= (thr[node] as number) ? l : v !== v && defaultLeft[node] === 1 ? l : l + 1;
+          f = info[2 * node] as number;
         }
-        const c = oo + (t % S);
-        out[c] = (out[c] as number) + (value[node] as number);
+        out[oo + k] = (out[oo + k] as number) + (thr[node] as number);
+        if (++k === S) k = 0;
       }
     }
     return out;
@@ -724,7 +725,7 @@ export class GradientBoostedTrees implements Estimator {
       const ok =
         len > 0 &&
         [t.threshold, t.defaultLeft, t.left, t.right, t.value, t.gain].every((a) => Array.isArray(a) && a.length === len) &&
-        t.feature.every((f, k) => f < 0 || (f < (nFeatures as number) && (t.left[k] as number) > k && (t.right[k] as number) > k && (t.left[k] as number) < len && (t.right[k] as number) < len));
+        t.feature.every((f, k) => f < 0 || (f < (nFeatures as number) && (t.left[k] as number) > k && t.right[k] === (t.left[k] as number) + 1 && (t.right[k] as number) < len));
       if (!ok) throw new ModelFormatError(`gbdt model: tree ${ti} is malformed.`, { tree: ti });
       return {
         feature: Int32Array.from(t.feature),
