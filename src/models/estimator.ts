@@ -14,6 +14,10 @@
  * The contract test suite in `test/contract/` runs against every implementation.
  */
 
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelFormatError } from '../core/errors.js';
+
 /** What the model predicts. Classes are 0..nClasses-1. */
 export type TaskKind = 'binary' | 'multiclass' | 'regression';
 
@@ -89,6 +93,33 @@ export function registeredEstimators(): string[] {
 /** The loader for `kind`, or undefined. */
 export function estimatorLoader(kind: string): EstimatorLoader | undefined {
   return loaders.get(kind);
+}
+
+/** The file in a model directory that names its kind: `{ "kind": …, "formatVersion": … }` (more fields allowed). */
+export const MODEL_MANIFEST_FILE = 'model.json';
+
+/**
+ * Read any registered kind back from a directory written by its `save`: reads `kind` from
+ * `dir/model.json` and calls that kind's loader. The kind's module must have been imported (it
+ * registers itself).
+ * @throws ModelFormatError when model.json is missing or unreadable, or names no registered kind.
+ */
+export async function loadEstimator(dir: string): Promise<Estimator> {
+  const file = path.join(dir, MODEL_MANIFEST_FILE);
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(await readFile(file, 'utf8')) as { kind?: unknown }).kind;
+  } catch (e) {
+    throw new ModelFormatError(`Cannot read the model manifest ${file}: ${(e as Error).message}`, { file });
+  }
+  const loader = typeof kind === 'string' ? loaders.get(kind) : undefined;
+  if (!loader) {
+    throw new ModelFormatError(
+      `${file}: model kind ${JSON.stringify(kind)} is not registered (known: ${[...loaders.keys()].join(', ') || 'none'}).`,
+      { file, kind: typeof kind === 'string' ? kind : null, known: [...loaders.keys()] },
+    );
+  }
+  return loader(dir);
 }
 
 /** Make tabular samples from a row-major Float32Array of n rows × d features. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../core/errors.js';
 import { ProblemBuilder, problemFromInstance, problemToInstance, problemTraits } from './model.js';
-import { randomProblem } from './test-helpers.js';
+import { randomProblem } from '../../../test/fixtures/scheduling/random-problems.js';
 
 describe('ProblemBuilder', () => {
   it('builds a frozen problem with jobs in routing order', () => {

@@ -6,7 +6,7 @@ import { ScheduleState } from './evaluator.js';
 import { lowerBound } from './bounds.js';
 import { ProblemBuilder, type ProblemData } from './model.js';
 import { solve } from './solve.js';
-import { randomJobShop, randomProblem } from './test-helpers.js';
+import { randomJobShop, randomProblem } from '../../../test/fixtures/scheduling/random-problems.js';
 
 /** All permutations of an array (tiny inputs only). */
 function permutations<T>(a: readonly T[]): T[][] {

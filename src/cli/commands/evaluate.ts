@@ -1,0 +1,70 @@
+/** `shopfloor evaluate`: score a labelled CSV with a saved model and report the metrics. */
+import { DataError } from '../../core/errors.js';
+import { readCsv } from '../../io/csv/index.js';
+import { classificationReport } from '../../evaluation/metrics.js';
+import { checkSchema, loadModelDir, schemaOverrides, scoreTable } from '../../tasks/maintenance/artifact.js';
+import { prepareTarget } from '../../tasks/maintenance/failure.js';
+import { str } from '../args.js';
+import type { CommandSpec } from '../command.js';
+import { CSV_OPTIONS, csvOptionsFrom } from '../data-options.js';
+
+export const evaluateCommand: CommandSpec = {
+  name: 'evaluate',
+  summary: 'Evaluate a saved model on a labelled CSV (same columns as training, plus the target).',
+  help: 'Example: shopfloor evaluate --model m --data new-labelled.csv --json',
+  options: [
+    { name: 'model', type: 'string', required: true, description: 'Model directory written by shopfloor train.' },
+    { name: 'data', type: 'string', required: true, description: 'Labelled CSV to evaluate on.' },
+    ...CSV_OPTIONS,
+  ],
+  async run(opts, ctx) {
+    const dir = str(opts, 'model') as string;
+    const file = str(opts, 'data') as string;
+    const model = await loadModelDir(dir);
+    const m = model.manifest;
+    const csv = csvOptionsFrom(opts, ctx);
+    const table = await readCsv(file, { ...csv, schema: { ...schemaOverrides(m), ...csv.schema } });
+    for (const w of checkSchema(m, table, file)) ctx.warn(w);
+    const missingTarget = m.target.sources.filter((s) => !table.has(s));
+    if (missingTarget.length) {
+      throw new DataError('SF_DATA_COLUMN', `evaluate needs the target column(s) ${missingTarget.map((s) => `'${s}'`).join(', ')} in ${file}; to score unlabelled rows use 'shopfloor predict'.`, { missing: missingTarget });
+    }
+    const { y, info } = prepareTarget(table, m.target.sources.length === 1 ? (m.target.sources[0] as string) : m.target.sources, file);
+    // Map this file's class labels onto the model's classes.
+    const idx = new Map(m.target.classes.map((c, i) => [c, i]));
+    const unknown = info.classes.filter((c) => !idx.has(c));
+    if (unknown.length) {
+      throw new DataError('SF_DATA_TARGET', `${file}: target classes ${unknown.join(', ')} were not seen in training (model classes: ${m.target.classes.join(', ')}).`, { unknown });
+    }
+    const yModel = y.map((v) => idx.get(info.classes[v] as string) as number);
+    const { prob, labels } = await scoreTable(model, table);
+    const rep = classificationReport(yModel, labels, prob, m.target.classes, m.threshold ?? undefined);
+    const binary = m.target.classes.length === 2;
+    const pos = binary ? rep.perClass[1] : undefined;
+    const result = {
+      model: dir,
+      data: file,
+      rows: table.nRows,
+      ...(pos ? { failureF1: pos.f1, failurePrecision: pos.precision, failureRecall: pos.recall } : {}),
+      accuracy: rep.accuracy,
+      balancedAccuracy: rep.balancedAccuracy,
+      macroF1: rep.macroF1,
+      rocAuc: rep.rocAuc ?? rep.rocAucOvr ?? null,
+      prAuc: rep.prAuc ?? null,
+      threshold: m.threshold,
+      perClass: rep.perClass,
+      confusion: { labels: m.target.classes, counts: rep.confusion.counts },
+    };
+    const f = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
+    ctx.result(
+      result,
+      [
+        `${file}: ${table.nRows} rows scored with ${m.kind} (${dir})`,
+        binary
+          ? `failure F1 ${f(pos?.f1)}, precision ${f(pos?.precision)}, recall ${f(pos?.recall)}, ROC-AUC ${f(rep.rocAuc)}, PR-AUC ${f(rep.prAuc)} (threshold ${f(m.threshold)})`
+          : `macro-F1 ${f(rep.macroF1)}, balanced accuracy ${f(rep.balancedAccuracy)}`,
+        `confusion (rows true, columns predicted; ${m.target.classes.join(', ')}): ${JSON.stringify(rep.confusion.counts)}`,
+      ].join('\n'),
+    );
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * The failure-prediction model candidates and their default settings. Defaults are chosen for
+ * imbalanced sensor tables (AI4I-like, a few % failures); every one can be overridden through
+ * `modelOptions`.
+ */
+import { ConfigError } from '../../core/errors.js';
+import type { Estimator } from '../../models/estimator.js';
+import { GradientBoostedTrees } from '../../models/trees/index.js';
+import { CNN1D, GRU, LogisticRegression, LSTM, MLP } from '../../models/tf/index.js';
+
+export const FAILURE_MODELS = ['gbdt', 'mlp', 'cnn1d', 'lstm', 'gru', 'logreg'] as const;
+export type FailureModelName = (typeof FAILURE_MODELS)[number];
+
+/** What `--model auto` cross-validates by default (cnn1d/lstm/gru on plain rows add little and cost much). */
+export const AUTO_CANDIDATES: readonly FailureModelName[] = ['gbdt', 'mlp', 'logreg'];
+
+/** Whether the model is a neural network (needs the TF.js backend). */
+export function isNeural(name: FailureModelName): boolean {
+  return name !== 'gbdt';
+}
+
+/**
+ * A fresh, unfitted estimator.
+ * @param nClasses number of target classes
+ * @param options  overrides of the defaults below (validated by the model's constructor)
+ */
+export function makeEstimator(name: FailureModelName, nClasses: number, seed: number, options: Record<string, unknown> = {}): Estimator {
+  switch (name) {
+    case 'gbdt':
+      return new GradientBoostedTrees({
+        task: 'classification',
+        nClasses,
+        nEstimators: 600,
+        learningRate: 0.05,
+        maxLeaves: 31,
+        minSamplesLeaf: 10,
+        lambda: 1,
+        earlyStoppingRounds: 50,
+        seed,
+        ...options,
+      });
+    case 'mlp':
+      return new MLP({ hiddenUnits: [64, 32], epochs: 200, batchSize: 64, learningRate: 0.003, patience: 20, classWeight: 'balanced', seed, ...options });
+    case 'cnn1d':
+      return new CNN1D({ filters: 32, kernelSize: 3, poolSize: 2, padding: 'same', denseUnits: [32], epochs: 150, batchSize: 64, learningRate: 0.003, patience: 20, classWeight: 'balanced', seed, ...options });
+    case 'lstm':
+      return new LSTM({ units: [32], epochs: 100, batchSize: 64, learningRate: 0.003, patience: 15, classWeight: 'balanced', seed, ...options });
+    case 'gru':
+      return new GRU({ units: [32], epochs: 100, batchSize: 64, learningRate: 0.003, patience: 15, classWeight: 'balanced', seed, ...options });
+    case 'logreg':
+      return new LogisticRegression({ epochs: 300, batchSize: 128, learningRate: 0.01, patience: 20, classWeight: 'balanced', seed, ...options });
+    default:
+      throw new ConfigError(`Unknown model '${String(name)}'; expected one of ${FAILURE_MODELS.join(', ')}.`);
+  }
+}
