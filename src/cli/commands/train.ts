@@ -22,6 +22,7 @@ export const TRAIN_OPTIONS = [
   { name: 'split', type: 'string', default: 'stratified', choices: ['stratified', 'group:', 'time:'], description: 'Train/test split: stratified by class, grouped by a machine column, or time-ordered by a time column.' },
   { name: 'test-fraction', type: 'number', default: 0.2, min: 0.05, max: 0.5, description: 'Share of rows held out as the test set.' },
   { name: 'cv-folds', type: 'integer', default: 5, min: 0, max: 20, description: 'Folds of the cross-validation report (0 = skip).' },
+  { name: 'crosses', type: 'string', default: 'auto', choices: ['auto', 'pairwise', 'none'], description: "Add pairwise products/differences of numeric inputs (physics such as power = torque × speed); 'auto' when there are 2–12 numeric inputs." },
   { name: 'allow-leakage', type: 'string', multiple: true, description: 'Keep a column the leakage guard would exclude.' },
   { name: 'out', type: 'string', required: true, description: 'Model directory to write (replaced atomically if it exists).' },
   { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: "TensorFlow.js backend for neural models ('auto': tfjs-node if installed, else wasm)." },
@@ -74,6 +75,7 @@ export async function runTrain(opts: OptionValues, ctx: CommandContext): Promise
     cvFolds: num(opts, 'cv-folds') ?? 5,
     seed: ctx.seed,
     allowLeakage: list(opts, 'allow-leakage'),
+    crosses: (str(opts, 'crosses') ?? 'auto') as 'auto' | 'pairwise' | 'none',
     onWarning: (m) => ctx.warn(m),
     onProgress: (s, done, total) => {
       if (s !== stage) {
@@ -97,6 +99,7 @@ export async function runTrain(opts: OptionValues, ctx: CommandContext): Promise
     threshold: result.threshold,
     features: result.features,
     encodedFeatures: result.encodedFeatures,
+    crosses: result.crosses ? result.crosses.toJSON() : null,
     dropped: result.dropped,
     leakage: result.leakage,
     split: result.split,

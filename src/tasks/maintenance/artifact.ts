@@ -20,6 +20,7 @@ import { closest } from '../../core/text.js';
 import { estimatorLoader, type Estimator, type Samples } from '../../models/estimator.js';
 import '../../models/trees/index.js';
 import '../../models/tf/index.js';
+import { PairwiseCrosses } from '../../preprocess/interactions.js';
 import { TabularPipeline } from '../../preprocess/pipeline.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { labelsFromProba, type FeatureInfo, type TargetInfo } from './failure.js';
@@ -35,6 +36,8 @@ export interface ModelManifest {
   readonly threshold: number | null;
   readonly features: FeatureInfo[];
   readonly encodedFeatures: string[];
+  /** Saved PairwiseCrosses applied before the pipeline, or null. */
+  readonly crosses: Record<string, unknown> | null;
   readonly dropped: { name: string; reason: string }[];
   readonly leakage: { column: string; reason: string; excluded: boolean }[];
   readonly split: { kind: string; train: number; val: number; test: number };
@@ -91,6 +94,7 @@ export interface LoadedModel {
   readonly dir: string;
   readonly manifest: ModelManifest;
   readonly pipeline: TabularPipeline;
+  readonly crosses: PairwiseCrosses | null;
   readonly estimator: Estimator;
 }
 
@@ -114,7 +118,8 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   if (!loader) throw new ModelFormatError(`${mf}: unknown model kind '${manifest.kind}'.`, { file: mf });
   const pipeline = TabularPipeline.fromJSON(JSON.parse(readFileSync(path.join(dir, 'preprocess.json'), 'utf8')));
   const estimator = await loader(path.join(dir, 'model'));
-  return { dir, manifest, pipeline, estimator };
+  const crosses = manifest.crosses ? PairwiseCrosses.fromJSON(manifest.crosses) : null;
+  return { dir, manifest, pipeline, crosses, estimator };
 }
 
 /** CSV read options that make a new file read with the model's column types. */
@@ -162,7 +167,7 @@ export function checkSchema(m: ModelManifest, table: Table, source: string): str
 
 /** Probabilities (n × k) and labels for every row of `table`. */
 export async function scoreTable(model: LoadedModel, table: Table): Promise<{ prob: Float64Array; labels: Float64Array }> {
-  const s = model.pipeline.transform(table);
+  const s = model.pipeline.transform(model.crosses ? model.crosses.apply(table) : table);
   const x: Samples = { x: s.x, n: s.n, shape: s.shape };
   const prob = await model.estimator.predictProba(x);
   const labels = labelsFromProba(prob, model.manifest.target.classes.length, model.manifest.threshold);

@@ -16,6 +16,7 @@ import { ConfigError, DataError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { isCategorical, type Column, type Table } from '../../core/table.js';
 import type { Estimator, Samples } from '../../models/estimator.js';
+import { PairwiseCrosses } from '../../preprocess/interactions.js';
 import { TabularPipeline } from '../../preprocess/pipeline.js';
 import { groupKFold, groupSplit, stratifiedKFold, stratifiedSplit, timeSplit, type Fold } from '../../preprocess/splits.js';
 import { assertColumns, assertClassificationTarget, dropUninformative, describeDropped } from '../../io/validate.js';
@@ -50,6 +51,11 @@ export interface FailureTaskOptions {
   readonly allowLeakage?: readonly string[];
   /** Overrides of the chosen model's default options. */
   readonly modelOptions?: Record<string, unknown>;
+  /**
+   * Pairwise products and differences of the numeric inputs (see PairwiseCrosses): 'auto' (default)
+   * adds them when there are 2–12 numeric inputs, 'pairwise' always, 'none' never.
+   */
+  readonly crosses?: 'auto' | 'pairwise' | 'none';
   /** Repeats of the permutation importance (default 3; 0 = skip). */
   readonly importanceRepeats?: number;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
@@ -95,6 +101,8 @@ export interface FailureTrainResult {
   readonly dropped: { name: string; reason: string }[];
   readonly leakage: LeakageFinding[];
   readonly model: FailureModelName;
+  /** Feature crosses added before the pipeline (saved with the model), or null. */
+  readonly crosses: PairwiseCrosses | null;
   readonly estimator: Estimator;
   readonly pipeline: TabularPipeline;
   /** Binary: threshold on P(positive) tuned for F1 on the validation part. */
@@ -234,6 +242,12 @@ export function labelsFromProba(prob: Float64Array, k: number, threshold: number
   return out;
 }
 
+/** A column the preprocessing pipeline turns into model input (an input column or a cross of two). */
+interface ModelFeature {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+}
+
 interface Fitted {
   pipeline: TabularPipeline;
   estimator: Estimator;
@@ -256,7 +270,7 @@ async function fitOnce(
   table: Table,
   y: Float64Array,
   train: Int32Array,
-  features: readonly FeatureInfo[],
+  features: readonly ModelFeature[],
   model: FailureModelName,
   k: number,
   seed: number,
@@ -320,7 +334,7 @@ async function crossValidate(
   table: Table,
   y: Float64Array,
   rows: Int32Array,
-  features: readonly FeatureInfo[],
+  features: readonly ModelFeature[],
   model: FailureModelName,
   k: number,
   nFolds: number,
@@ -375,8 +389,9 @@ function disposeEstimator(e: Estimator): void {
 }
 
 /** Train, select, evaluate. See the module comment for the protocol. */
-export async function trainFailureModel(table: Table, source: string, options: FailureTaskOptions): Promise<FailureTrainResult> {
+export async function trainFailureModel(input: Table, source: string, options: FailureTaskOptions): Promise<FailureTrainResult> {
   const t0 = performance.now();
+  let table = input;
   const seed = options.seed ?? 42;
   const warn = options.onWarning ?? (() => {});
   const progress = options.onProgress ?? (() => {});
@@ -428,6 +443,21 @@ export async function trainFailureModel(table: Table, source: string, options: F
     return isCategorical(c) ? { ...withUnit, categories: [...c.categories] } : withUnit;
   });
 
+  // Feature crosses are computed row by row (no statistics), so adding them to the whole table leaks
+  // nothing; the pipeline that scales them is still fitted on training rows only.
+  const numericInputs = features.filter((f) => f.kind === 'numeric').map((f) => f.name);
+  const crossMode = options.crosses ?? 'auto';
+  const crosses =
+    crossMode === 'pairwise' || (crossMode === 'auto' && numericInputs.length >= 2 && numericInputs.length <= 12)
+      ? new PairwiseCrosses({ columns: numericInputs })
+      : null;
+  const raw = table;
+  table = crosses ? crosses.apply(table) : table;
+  const modelFeatures: ModelFeature[] = [
+    ...features.map((f) => ({ name: f.name, kind: f.kind })),
+    ...(crosses ? crosses.outputNames.map((name) => ({ name, kind: 'numeric' as const })) : []),
+  ];
+
   const fitOpts = { valFraction, splitKind, ...(options.modelOptions ? { modelOptions: options.modelOptions } : {}) };
   const names: FailureModelName[] = modelChoice === 'auto' ? [...(options.candidates ?? AUTO_CANDIDATES)] : [modelChoice];
   const comparison: CvResult[] = [];
@@ -436,7 +466,7 @@ export async function trainFailureModel(table: Table, source: string, options: F
     let done = 0;
     for (const name of names) {
       comparison.push(
-        await crossValidate(table, y, trainRows, features, name, k, nFolds, seed, fitOpts, 'train part', () => progress('model selection (CV on the training part)', ++done, total)),
+        await crossValidate(table, y, trainRows, modelFeatures, name, k, nFolds, seed, fitOpts, 'train part', () => progress('model selection (CV on the training part)', ++done, total)),
       );
     }
   }
@@ -444,7 +474,7 @@ export async function trainFailureModel(table: Table, source: string, options: F
     comparison.length > 0 ? [...comparison].sort((a, b) => b.prAuc.mean - a.prAuc.mean)[0]!.model : (names[0] as FailureModelName);
 
   progress(`training ${chosen}`, 0, 1);
-  const final = await fitOnce(table, y, trainRows, features, chosen, k, seed, fitOpts);
+  const final = await fitOnce(table, y, trainRows, modelFeatures, chosen, k, seed, fitOpts);
   progress(`training ${chosen}`, 1, 1);
   const xTest = samples(final.pipeline.transform(table, testRows));
   const prob = await final.estimator.predictProba(xTest);
@@ -453,10 +483,10 @@ export async function trainFailureModel(table: Table, source: string, options: F
 
   let cv: CvResult | null = null;
   if (nFolds >= 2) {
-    cv = await crossValidate(table, y, all, features, chosen, k, nFolds, seed + 7, fitOpts, 'all rows', (d) => progress(`cross-validation (${nFolds} folds over all rows)`, d, nFolds));
+    cv = await crossValidate(table, y, all, modelFeatures, chosen, k, nFolds, seed + 7, fitOpts, 'all rows', (d) => progress(`cross-validation (${nFolds} folds over all rows)`, d, nFolds));
   }
 
-  const importance = await permutationImportance(table, testRows, yTest, final, features, k, options.importanceRepeats ?? 3, seed);
+  const importance = await permutationImportance(raw, crosses, testRows, yTest, final, features, k, options.importanceRepeats ?? 3, seed);
 
   const counts = new Map<number, number>();
   for (const v of yTest) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -469,6 +499,7 @@ export async function trainFailureModel(table: Table, source: string, options: F
     dropped,
     leakage,
     model: chosen,
+    crosses,
     estimator: final.estimator,
     pipeline: final.pipeline,
     threshold: final.threshold,
@@ -486,10 +517,12 @@ export async function trainFailureModel(table: Table, source: string, options: F
 
 /**
  * Permutation importance (Breiman 2001; scikit-learn's permutation_importance): the drop in PR-AUC
- * (binary) or macro-F1 (multiclass) on the test part when one original column is shuffled.
+ * (binary) or macro-F1 (multiclass) on the test part when one input column is shuffled (its crosses
+ * are recomputed from the shuffled column, so the importance is that of the sensor, not of one cross).
  */
 async function permutationImportance(
   table: Table,
+  crosses: PairwiseCrosses | null,
   rows: Int32Array,
   y: Float64Array,
   fitted: Fitted,
@@ -501,7 +534,7 @@ async function permutationImportance(
   if (repeats <= 0) return [];
   const base = table.take(rows);
   const score = async (t: Table): Promise<number> => {
-    const prob = await fitted.estimator.predictProba(samples(fitted.pipeline.transform(t)));
+    const prob = await fitted.estimator.predictProba(samples(fitted.pipeline.transform(crosses ? crosses.apply(t) : t)));
     if (k === 2) return averagePrecision(y, Float64Array.from({ length: y.length }, (_, i) => prob[i * 2 + 1] as number));
     return classificationReport(y, labelsFromProba(prob, k, null), prob, classNames(k)).macroF1;
   };

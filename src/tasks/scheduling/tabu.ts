@@ -182,14 +182,15 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
   const estimateSwap = (u: number, v: number): number => {
     const a = s.machPred[u] as number;
     const b = s.machSucc[v] as number;
-    const end = (x: number): number => (s.start[x] as number) + (s.dur[x] as number);
+    const st = s.start;
+    const du = s.dur;
     const jpV = s.jobPred[v] as number;
     let rv = s.opRelease[v] as number;
-    if (jpV >= 0) rv = Math.max(rv, end(jpV));
-    if (a >= 0) rv = Math.max(rv, end(a));
+    if (jpV >= 0) rv = Math.max(rv, (st[jpV] as number) + (du[jpV] as number));
+    if (a >= 0) rv = Math.max(rv, (st[a] as number) + (du[a] as number));
     const jpU = s.jobPred[u] as number;
-    let ru = Math.max(s.opRelease[u] as number, rv + (s.dur[v] as number));
-    if (jpU >= 0) ru = Math.max(ru, end(jpU));
+    let ru = Math.max(s.opRelease[u] as number, rv + (du[v] as number));
+    if (jpU >= 0) ru = Math.max(ru, (st[jpU] as number) + (du[jpU] as number));
     const jsU = s.jobSucc[u] as number;
     let qu = 0;
     if (jsU >= 0) qu = (s.tail[jsU] as number) + (s.dur[jsU] as number);

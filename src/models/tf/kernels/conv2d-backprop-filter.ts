@@ -5,23 +5,16 @@
  *
  * Method (channels-last, the layout tf.layers uses): the filter gradient is
  *   dW[fh, fw, c, oc] = Σ_{b, oh, ow} x[b, oh·sh + fh − padTop, ow·sw + fw − padLeft, c] · dy[b, oh, ow, oc]
- * i.e. colᵀ · dy with col the im2col matrix of x (one row per output position). We write colᵀ
- * (K = fh·fw·c rows × N = b·oh·ow columns) straight into the wasm heap, so the product is a plain
- * [K × N]·[N × oc] matmul run by the backend's own XNNPACK BatchMatMul kernel: no transposed matmul
- * (about 10× slower in tfjs-wasm) and no JS-side copy of the result. Channels-first input (rare) goes
- * through a direct loop.
+ * i.e. colᵀ · dy with col the im2col matrix of x (one row per output position, K = fh·fw·c columns).
+ * col is written straight into the wasm heap with block copies, transposed there by the backend's C
+ * Transpose kernel, and multiplied by the backend's own XNNPACK matmul ([K × N]·[N × oc]): no
+ * transposed matmul (about 10× slower in tfjs-wasm) and no JS-side copy of the result. Channels-first
+ * input (rare) goes through a direct loop.
  */
 import * as tf from '@tensorflow/tfjs';
+import { heapF32, matMul, transposeLast2, type WasmBackendLike } from './wasm-ops.js';
 
-type TypedArray = Float32Array | Int32Array | Uint8Array;
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` a kernel needs (not exported as a type by tfjs). */
-export interface WasmBackendLike {
-  readSync(dataId: object): unknown;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): TypedArray;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
+export type { WasmBackendLike } from './wasm-ops.js';
 
 interface BackpropFilterAttrs {
   strides: [number, number] | number;
@@ -31,10 +24,40 @@ interface BackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-function heapF32(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const a = backend.typedArrayFromHeap(t);
-  if (!(a instanceof Float32Array)) throw new Error(`Conv2DBackpropFilter: expected float32, got ${t.dtype}`);
-  return a;
+/**
+ * im2col for channels-last input: row n = (b·OH + oh)·OW + ow of `col` ([N, K], K = FH·FW·C) holds the
+ * receptive field of output position n. With channels last, each filter row (fixed fh) is one
+ * contiguous run of x, so rows are filled with block copies, zero where the window hangs over padding.
+ */
+export function im2colNHWC(xv: Float32Array, col: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const K = FH * FW * C;
+  const rowLen = FW * C;
+  let n = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, n++) {
+        const iw0 = ow * SW - left;
+        const fw0 = Math.max(0, -iw0);
+        const fw1 = Math.min(FW, W - iw0);
+        for (let fh = 0; fh < FH; fh++) {
+          const dst = n * K + fh * rowLen;
+          const ih = oh * SH + fh - top;
+          if (ih < 0 || ih >= H || fw1 <= fw0) {
+            col.fill(0, dst, dst + rowLen);
+            continue;
+          }
+          if (fw0 > 0) col.fill(0, dst, dst + fw0 * C);
+          const src = ((b * H + ih) * W + iw0 + fw0) * C;
+          col.set(xv.subarray(src, src + (fw1 - fw0) * C), dst + fw0 * C);
+          if (fw1 < FW) col.fill(0, dst + fw1 * C, dst + rowLen);
+        }
+      }
+    }
+  }
 }
 
 /** The kernel function (exported for tests). */
@@ -56,61 +79,22 @@ export function conv2DBackpropFilterWasm(args: {
     false,
     tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
-  const {
-    batchSize: B,
-    inHeight: H,
-    inWidth: W,
-    inChannels: C,
-    outHeight: OH,
-    outWidth: OW,
-    outChannels: OC,
-    filterHeight: FH,
-    filterWidth: FW,
-    strideHeight: SH,
-    strideWidth: SW,
-  } = convInfo;
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: OC } = convInfo;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = convInfo;
   const top = convInfo.padInfo.top;
   const left = convInfo.padInfo.left;
   const K = FH * FW * C;
   const N = B * OH * OW;
 
   if (convInfo.dataFormat === 'channelsLast' && N > 0 && K > 0) {
-    // colT[k, n] with k = (fh·FW + fw)·C + c and n = (b·OH + oh)·OW + ow.
-    const colT = backend.makeOutput([1, K, N], 'float32');
-    const col = heapF32(backend, colT); // after the allocation: the heap may have grown
-    const xv = heapF32(backend, x);
-    for (let fh = 0; fh < FH; fh++) {
-      for (let fw = 0; fw < FW; fw++) {
-        for (let c = 0; c < C; c++) {
-          const rowBase = ((fh * FW + fw) * C + c) * N;
-          let n = 0;
-          for (let b = 0; b < B; b++) {
-            const xb = b * H * W * C;
-            for (let oh = 0; oh < OH; oh++) {
-              const ih = oh * SH + fh - top;
-              if (ih < 0 || ih >= H) {
-                col.fill(0, rowBase + n, rowBase + n + OW);
-                n += OW;
-                continue;
-              }
-              const xRow = xb + ih * W * C + c;
-              for (let ow = 0; ow < OW; ow++, n++) {
-                const iw = ow * SW + fw - left;
-                col[rowBase + n] = iw >= 0 && iw < W ? (xv[xRow + iw * C] as number) : 0;
-              }
-            }
-          }
-        }
-      }
-    }
+    // dW = colᵀ · dy: im2col into the heap, transpose there (C kernel), then one XNNPACK matmul
+    // [K × N]·[N × OC].
+    const col = backend.makeOutput([1, N, K], 'float32');
+    im2colNHWC(heapF32(backend, x), heapF32(backend, col), convInfo);
+    const colT = transposeLast2(backend, col);
+    backend.disposeData(col.dataId);
     const dy3: tf.TensorInfo = { dataId: dy.dataId, shape: [1, N, OC], dtype: 'float32' };
-    const matMul = tf.getKernel('BatchMatMul', 'wasm');
-    if (!matMul) throw new Error('Conv2DBackpropFilter: wasm BatchMatMul kernel not found');
-    const out = matMul.kernelFunc({
-      inputs: { a: colT, b: dy3 },
-      backend: args.backend as tf.KernelBackend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
+    const out = matMul(backend, colT, dy3);
     backend.disposeData(colT.dataId);
     // [1, K, OC] and [FH, FW, C, OC] share one row-major layout: relabel the shape only.
     return { dataId: out.dataId, shape: [FH, FW, C, OC], dtype: 'float32' };

@@ -1,24 +1,41 @@
 /**
- * Kernels shopfloor adds to tfjs-backend-wasm 4.22 where it has none (checked against the cpu
- * backend's list: of the training-relevant ops only `Conv2DBackpropFilter` is missing;
- * `Conv2DBackpropInput`, `MaxPoolGrad`, `AvgPoolGrad` and everything LSTM/GRU cells use exist).
+ * Kernels shopfloor adds to, or replaces in, tfjs-backend-wasm 4.22.
+ *
+ * Missing (checked against the cpu backend's list): of the training-relevant ops only
+ * `Conv2DBackpropFilter`, without which Conv1D/Conv2D cannot train on wasm. `Conv2DBackpropInput`,
+ * `MaxPoolGrad`, `AvgPoolGrad` and every op LSTM/GRU cells use exist.
+ *
+ * Replaced for speed (same results to float32 rounding; checked against the cpu backend in the tests):
+ * - `BatchMatMul` with a transposed operand (every Dense/LSTM/GRU backward pass): transpose, then XNNPACK;
+ * - `Conv2DBackpropInput` (channels last): XNNPACK matmul + col2im instead of a direct C loop.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulWasmConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 
-const CONFIGS: readonly tf.KernelConfig[] = [conv2DBackpropFilterWasmConfig];
+let registered: string[] | null = null;
 
 /**
- * Register shopfloor's wasm kernels (idempotent; skips kernels the backend already has, so a future
- * tfjs release that ships its own wins). Resolves to the names registered by shopfloor.
+ * Register shopfloor's wasm kernels. Call once, after `@tensorflow/tfjs-backend-wasm` is imported and
+ * before `tf.setBackend('wasm')` (so that the kernels' setup functions run). Idempotent. Returns the
+ * names of the kernels shopfloor registered or replaced.
  */
 export function registerWasmKernels(): string[] {
+  if (registered) return registered;
   const names: string[] = [];
-  for (const cfg of CONFIGS) {
-    const existing = tf.getKernel(cfg.kernelName, 'wasm');
-    if (existing && existing.kernelFunc !== cfg.kernelFunc) continue;
-    if (!existing) tf.registerKernel(cfg);
+  // Missing kernels: add unless a future tfjs ships its own.
+  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    tf.registerKernel(conv2DBackpropFilterWasmConfig);
+    names.push('Conv2DBackpropFilter');
+  }
+  // Faster replacements, built from (and wrapping) the backend's own kernels.
+  for (const make of [batchMatMulWasmConfig, conv2DBackpropInputWasmConfig]) {
+    const cfg = make();
+    tf.unregisterKernel(cfg.kernelName, 'wasm');
+    tf.registerKernel(cfg);
     names.push(cfg.kernelName);
   }
+  registered = names;
   return names;
 }
