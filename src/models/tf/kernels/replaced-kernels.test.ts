@@ -95,7 +95,7 @@ describe('MaxPoolGrad on wasm', () => {
     const shape: number[] = [b, h, w, c];
     const xv = randn(rng, b * h * w * c);
     xv[c] = xv[0] as number; // a tie inside the first window: the first maximum must win on both backends
-    const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], [ph, pw], [sh, sw], 1, pad);
+    const info = tf.backend_util.computePool2DInfo([b, h, w, c], [ph, pw], [sh, sw], 1, pad);
     const dyShape = [b, info.outHeight, info.outWidth, c];
     const dyv = randn(rng, dyShape.reduce((p, q) => p * q, 1));
     const attrs = { filterSize: [ph, pw], strides: [sh, sw], pad };
