@@ -23,7 +23,7 @@ export const evaluateCommand: CommandSpec = {
     const model = await loadModelDir(dir);
     const m = model.manifest;
     const csv = csvOptionsFrom(opts, ctx);
-    const table = await readCsv(file, { ...csv, schema: { ...schemaOverrides(m), ...csv.schema } });
+    const table = await readCsv(file, { ...csv, schema: { ...schemaOverrides(m), ...csv.schema }, strictSchema: false });
     for (const w of checkSchema(m, table, file)) ctx.warn(w);
     const missingTarget = m.target.sources.filter((s) => !table.has(s));
     if (missingTarget.length) {

@@ -1,9 +1,10 @@
 /** Every CLI subcommand, in the order `shopfloor --help` lists them. */
 import type { CommandSpec } from '../command.js';
+import { demoCommand } from './demo.js';
 import { evaluateCommand } from './evaluate.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
 import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly CommandSpec[] = [trainCommand, evaluateCommand, predictCommand, simulateCommand, inspectCommand];
+export const COMMANDS: readonly CommandSpec[] = [demoCommand, trainCommand, evaluateCommand, predictCommand, simulateCommand, inspectCommand];

@@ -24,7 +24,7 @@ export const predictCommand: CommandSpec = {
     const model = await loadModelDir(dir);
     const m = model.manifest;
     const csv = csvOptionsFrom(opts, ctx);
-    const table = await readCsv(file, { ...csv, schema: { ...schemaOverrides(m), ...csv.schema } });
+    const table = await readCsv(file, { ...csv, schema: { ...schemaOverrides(m), ...csv.schema }, strictSchema: false });
     for (const w of checkSchema(m, table, file)) ctx.warn(w);
     const { prob, labels } = await scoreTable(model, table);
     const k = m.target.classes.length;

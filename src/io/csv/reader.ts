@@ -33,6 +33,11 @@ export interface CsvOptions {
   readonly decimal?: '.' | ',' | 'auto';
   /** Order of numeric dates like 01/02/2018; 'auto' (default) decides from the data, else day-first. */
   readonly dateOrder?: DateOrder | 'auto';
+  /**
+   * Whether a schema override naming a column the file lacks is an error (default true). Readers of
+   * a model's input set false and report missing columns themselves, all at once.
+   */
+  readonly strictSchema?: boolean;
   /** Rows used for schema inference (default 5000). */
   readonly inferRows?: number;
   /** Name used in messages (default: the path, or 'input'). */
@@ -284,7 +289,7 @@ export class CsvReader {
       }
       seen.set(names[k] as string, k);
     }
-    if (this.opts.schema) {
+    if (this.opts.schema && this.opts.strictSchema !== false) {
       for (const key of Object.keys(this.opts.schema)) {
         if (!seen.has(key)) {
           throw new DataError(
