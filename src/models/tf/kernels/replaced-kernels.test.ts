@@ -104,7 +104,7 @@ describe('MaxPoolGrad on wasm', () => {
       const y = tf.maxPool(x as tf.Tensor4D, [ph, pw], [sh, sw], pad);
       return (tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(dyv, dyShape), input: x, output: y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync();
     });
-    const yRef = tf.tidy(() => new Float32Array(tf.maxPool(tf.tensor(xv, shape) as tf.Tensor4D, [ph, pw], [sh, sw], pad).dataSync()));
+    const yRef = tf.tidy(() => new Float32Array(tf.maxPool(tf.tensor4d(xv, [b, h, w, c]), [ph, pw], [sh, sw], pad).dataSync()));
     const ref = onCpu('MaxPoolGrad', { dy: { v: dyv, shape: dyShape }, input: { v: xv, shape }, output: { v: yRef, shape: dyShape } }, attrs);
     expect(relErr(ours, ref)).toBeLessThan(1e-6);
   });
