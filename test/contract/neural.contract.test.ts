@@ -40,7 +40,7 @@ describeEstimatorContract('mlp', (s) => new MLP({ ...common(s), hiddenUnits: [16
   invalidOptions: [
     () => new MLP({ hiddenUnits: [] }),
     () => new MLP({ activation: 'gelu' as 'relu' }),
-    () => new MLP({ dropout: -0.1 }),
+    () => new MLP({ dropout: 0.1 } as never),
     () => new MLP({ batchSize: 0 }),
   ],
 });

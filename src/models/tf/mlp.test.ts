@@ -52,6 +52,6 @@ describe('MLP', () => {
   it('rejects bad layer options', () => {
     expect(() => new MLP({ hiddenUnits: [] })).toThrow(/mlp\.hiddenUnits: expected 1–16 integers/);
     expect(() => new MLP({ hiddenUnits: [0] })).toThrow(/mlp\.hiddenUnits/);
-    expect(() => new MLP({ dropout: 1 })).toThrow('mlp.dropout: expected a number in [0, 0.9]; got 1.');
+    expect(() => new MLP({ activation: 'gelu' as 'relu' })).toThrow("mlp.activation: expected one of relu, tanh; got 'gelu'.");
   });
 });

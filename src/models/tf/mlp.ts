@@ -5,7 +5,7 @@
 import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
 import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from './neural-estimator.js';
-import { enumOption, intListOption, numOption } from './options.js';
+import { enumOption, intListOption } from './options.js';
 
 /** Options of {@link MLP}. */
 export interface MLPOptions extends NeuralOptions {
@@ -13,9 +13,9 @@ export interface MLPOptions extends NeuralOptions {
   readonly hiddenUnits?: readonly number[];
   /** Hidden activation ['relu'] or 'tanh'. */
   readonly activation?: 'relu' | 'tanh';
-  /** Dropout after each hidden layer [0], 0–0.9 (seeded). */
-  readonly dropout?: number;
 }
+// No dropout option: tfjs's seeded dropout draws the same mask at every step, and unseeded dropout
+// would break determinism. Regularise with `l2` and early stopping instead.
 
 /**
  * Fully connected network; windows `[steps, features]` are flattened.
@@ -27,12 +27,10 @@ export class MLP extends NeuralEstimator {
   readonly kind = 'mlp';
   private readonly hidden: number[];
   private readonly activation: 'relu' | 'tanh';
-  private readonly dropout: number;
   constructor(options: MLPOptions = {}) {
-    super('mlp', options, ['hiddenUnits', 'activation', 'dropout']);
+    super('mlp', options, ['hiddenUnits', 'activation']);
     this.hidden = intListOption('mlp', 'hiddenUnits', options.hiddenUnits, [64, 32], 1, 4096);
     this.activation = enumOption('mlp', 'activation', options.activation, 'relu', ['relu', 'tanh'] as const);
-    this.dropout = numOption('mlp', 'dropout', options.dropout, 0, 0, 0.9);
   }
   protected buildLayers(ctx: BuildContext): tf.LayersModel {
     const m = tf.sequential();
@@ -48,7 +46,6 @@ export class MLP extends NeuralEstimator {
           kernelRegularizer: ctx.kernelRegularizer,
         }),
       );
-      if (this.dropout > 0) m.add(tf.layers.dropout({ rate: this.dropout, seed: ctx.seeds.next() }));
     }
     m.add(tf.layers.dense({ units: ctx.outputUnits, kernelInitializer: ctx.seeds.glorot(), kernelRegularizer: ctx.kernelRegularizer }));
     return m;

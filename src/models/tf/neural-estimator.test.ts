@@ -132,14 +132,30 @@ describe('engine behaviour', () => {
   it('early stopping keeps the weights of the best validation epoch', async () => {
     // Noisy labels and a big network: validation loss turns up after a few epochs.
     const noisy = linear(120, 6, 3, 2, 0.3);
-    const m = new MLP({ hiddenUnits: [64, 64], epochs: 60, patience: 4, learningRate: 0.03, batchSize: 16, validationFraction: 0.3, seed: 1 });
-    await m.fit(noisy.x, noisy.y);
+    const val = linear(60, 6, 4, 2, 0.3);
+    const m = new MLP({ hiddenUnits: [64, 64], epochs: 60, patience: 4, learningRate: 0.03, batchSize: 16, seed: 1 });
+    await m.fit(noisy.x, noisy.y, { validation: val });
     const h = m.history;
     expect(h.valLoss.length).toBe(h.loss.length);
     expect(h.loss.length).toBeLessThan(60);
     const best = Math.min(...h.valLoss);
     expect(h.valLoss[h.bestEpoch]).toBe(best);
+    expect(h.bestEpoch).toBeLessThan(h.loss.length - 1);
     expect(h.loss.length).toBe(h.bestEpoch + 4 + 1);
+    // The kept network is the best epoch's: its validation log-loss is valLoss[bestEpoch], not the last.
+    const p = await m.predictProba(val.x);
+    let ll = 0;
+    for (let i = 0; i < val.x.n; i++) ll -= Math.log(Math.max(1e-12, p[2 * i + (val.y[i] as number)] as number)) / val.x.n;
+    expect(ll).toBeCloseTo(best, 4);
+    expect(Math.abs(ll - (h.valLoss.at(-1) as number))).toBeGreaterThan(1e-3);
+    m.dispose();
+  });
+
+  it('without early stopping the last epoch is kept and reported', async () => {
+    const val = linear(30, 4, 8);
+    const m = await new MLP({ hiddenUnits: [4], epochs: 4, patience: 0 }).fit(tab.x, tab.y, { validation: val });
+    expect(m.history.valLoss).toHaveLength(4);
+    expect(m.history.bestEpoch).toBe(3);
     m.dispose();
   });
 

@@ -499,7 +499,8 @@ export abstract class NeuralEstimator implements Estimator {
     } finally {
       optimizer.dispose();
     }
-    this.hist = { loss, valLoss, bestEpoch: Math.max(0, bestEpoch) };
+    // Without early stopping the last epoch's weights are kept, whatever the validation curve says.
+    this.hist = { loss, valLoss, bestEpoch: earlyStopping && bestWeights ? Math.max(0, bestEpoch) : loss.length - 1 };
     return this;
   }
 
