@@ -81,8 +81,13 @@ class F64Builder {
 class CodeBuilder {
   codes = new Int32Array(1024);
   length = 0;
-  readonly dict = new Map<string, number>();
-  readonly categories: string[] = [];
+  dict = new Map<string, number>();
+  categories: string[] = [];
+  /** Forget the dictionary (id columns between stream batches: unique values must not pile up). */
+  reset(): void {
+    this.dict = new Map();
+    this.categories = [];
+  }
   push(text: string | null): void {
     let code = -1;
     if (text !== null) {
@@ -443,8 +448,11 @@ export class CsvReader {
       }
       return { ...base, kind: bd.kind, codes: bd.b.codes.slice(from, to), categories: [...bd.b.categories] };
     });
-    // Release what was taken so a stream keeps bounded memory.
+    // Release what was taken so a stream keeps bounded memory. Id columns (a new value on every
+    // row) also start a fresh dictionary per batch; categorical dictionaries are kept so codes stay
+    // comparable across batches (their size is the column's cardinality).
     if (from === 0 && to > 0) this.compact(to);
+    for (const bd of this.builders) if (bd.t === 'c' && bd.kind === 'id' && bd.b.length === 0) bd.b.reset();
     return new Table(cols);
   }
 
