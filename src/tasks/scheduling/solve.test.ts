@@ -163,3 +163,31 @@ describe('solve: statuses, options and determinism', () => {
     expect(events[events.length - 1]).toBe(res.objective);
   });
 });
+
+describe('solve: flexible job shop and weighted tardiness improve on dispatching', () => {
+  it('tabu with machine reassignment beats the best dispatching rule on random flexible problems', async () => {
+    let strictlyBetter = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const p = randomProblem(seed, { jobs: 8, machines: 4, flex: 4 });
+      const d = await solve(p, { solver: 'dispatch', workers: 1, seed });
+      const t = await solve(p, { solver: 'tabu', workers: 1, seed, timeLimitMs: 10_000, maxIterations: 400 });
+      expect(t.objective!).toBeLessThanOrEqual(d.objective!);
+      if (t.objective! < d.objective!) strictlyBetter++;
+      // Some operation ends up on a machine other than its first-listed one.
+      expect(t.schedule!.operations.some((o) => o.machine !== p.ops[p.jobs[o.job]!.firstOp + o.index]!.modes[0]!.machine)).toBe(true);
+    }
+    expect(strictlyBetter).toBeGreaterThanOrEqual(3);
+  });
+
+  it('tabu lowers total weighted tardiness below the best dispatching rule', async () => {
+    let strictlyBetter = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const p = randomProblem(seed, { jobs: 8, machines: 3, release: true, setups: true, objective: 'weighted-tardiness' });
+      const d = await solve(p, { solver: 'dispatch', workers: 1, seed });
+      const t = await solve(p, { solver: 'tabu', workers: 1, seed, timeLimitMs: 10_000, maxIterations: 300 });
+      expect(t.objective!).toBeLessThanOrEqual(d.objective!);
+      if (t.objective! < d.objective!) strictlyBetter++;
+    }
+    expect(strictlyBetter).toBeGreaterThanOrEqual(3);
+  });
+});
