@@ -8,13 +8,16 @@
  * Replaced for speed (same results to float32 rounding; checked against the cpu backend in the tests):
  * - `BatchMatMul` with a transposed operand (every Dense/LSTM/GRU backward pass): transpose, then XNNPACK;
  * - `Conv2DBackpropInput` (channels last): XNNPACK matmul + col2im instead of a direct C loop;
- * - `MaxPoolGrad`: one pass over the outputs instead of over every input × covering window.
+ * - `MaxPoolGrad`: one pass over the outputs instead of over every input × covering window;
+ * - `Slice`, `Unpack`, `SplitV` (read through a heap view, not a copy of the whole input) and `Identity` (share the buffer
+ *   by reference count, as the cpu backend does): LSTM/GRU slice every time step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWasmConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
+import { identityWasmConfig, sliceWasmConfig, splitVWasmConfig, unpackWasmConfig } from './slice-identity.js';
 
 let registered: string[] | null = null;
 
@@ -32,7 +35,7 @@ export function registerWasmKernels(): string[] {
     names.push('Conv2DBackpropFilter');
   }
   // Faster replacements, built from (and wrapping) the backend's own kernels.
-  for (const make of [batchMatMulWasmConfig, conv2DBackpropInputWasmConfig, maxPoolGradWasmConfig]) {
+  for (const make of [batchMatMulWasmConfig, conv2DBackpropInputWasmConfig, maxPoolGradWasmConfig, sliceWasmConfig, unpackWasmConfig, splitVWasmConfig, identityWasmConfig]) {
     const cfg = make();
     tf.unregisterKernel(cfg.kernelName, 'wasm');
     tf.registerKernel(cfg);

@@ -109,3 +109,71 @@ describe('MaxPoolGrad on wasm', () => {
     expect(relErr(ours, ref)).toBeLessThan(1e-6);
   });
 });
+
+describe('Slice and Identity on wasm', () => {
+  it.each([
+    [[7], [2], [4]],
+    [[5, 6], [1, 2], [3, 3]],
+    [[5, 6], [2, 0], [2, 6]],
+    [[4, 30, 14], [0, 7, 0], [4, 1, 14]],
+    [[3, 4, 5, 6], [1, 0, 2, 1], [2, 4, 2, 4]],
+    [[2, 3, 2, 3, 4], [0, 1, 0, 1, 1], [2, 2, 2, 2, 2]],
+    [[3, 4], [0, 0], [0, 4]],
+  ])('slice of %j at %j size %j matches cpu', (shape, begin, size) => {
+    const rng = new Rng(shape.length * 13 + (begin[0] ?? 0));
+    const xv = randn(rng, shape.reduce((p, q) => p * q, 1));
+    const ours = tf.tidy(() => tf.slice(tf.tensor(xv, shape), begin, size).dataSync());
+    const ref = onCpu('Slice', { x: { v: xv, shape } }, { begin, size });
+    expect(Array.from(ours)).toEqual(Array.from(ref));
+  });
+
+  it.each([
+    [[4, 6, 3], 1],
+    [[5, 2], 0],
+    [[2, 3, 4], -1],
+  ])('unstack of %j along %i and split match cpu', (shape, axis) => {
+    const rng = new Rng(shape.length * 5 + axis);
+    const xv = randn(rng, shape.reduce((p, q) => p * q, 1));
+    const parts = tf.tidy(() => tf.unstack(tf.tensor(xv, shape), axis).map((t) => ({ v: Array.from(t.dataSync()), shape: t.shape })));
+    const n = shape.at(axis) as number;
+    expect(parts).toHaveLength(n);
+    const refs = tf.getKernel('Unpack', 'cpu');
+    const cpu = tf.findBackend('cpu');
+    if (!refs || !cpu) throw new Error('cpu backend unavailable');
+    const xi = { dataId: cpu.write(xv, shape, 'float32'), shape, dtype: 'float32' as const };
+    const outs = refs.kernelFunc({ inputs: { value: xi }, backend: cpu, attrs: { axis } }) as tf.TensorInfo[];
+    outs.forEach((o, i) => {
+      expect(parts[i]?.shape).toEqual(o.shape);
+      expect(parts[i]?.v).toEqual(Array.from(cpu.readSync(o.dataId) as Float32Array));
+      cpu.disposeData(o.dataId);
+    });
+    cpu.disposeData(xi.dataId);
+    const sizes = [1, n - 1];
+    const split = tf.tidy(() => tf.split(tf.tensor(xv, shape), sizes, axis).map((t) => Array.from(t.dataSync())));
+    const joined = tf.tidy(() => Array.from(tf.concat(split.map((v, i) => {
+      const sh = [...shape];
+      sh[(axis + shape.length) % shape.length] = sizes[i] as number;
+      return tf.tensor(v, sh);
+    }), axis).dataSync()));
+    expect(joined).toEqual(Array.from(xv));
+  });
+
+  it('int32 slices and clones keep their values; a clone outlives its source', () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    const s = tf.slice(x, [0, 1], [2, 2]);
+    expect(Array.from(s.dataSync())).toEqual([2, 3, 5, 6]);
+    const c = tf.clone(x);
+    x.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    tf.dispose([s, c]);
+  });
+
+  it('a variable initialised from a clone is not changed by updates to it, and vice versa', () => {
+    const base = tf.tensor1d([1, 2, 3]);
+    const v = tf.variable(tf.clone(base));
+    v.assign(tf.tensor1d([9, 9, 9]));
+    expect(Array.from(base.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(v.dataSync())).toEqual([9, 9, 9]);
+    tf.dispose([base, v]);
+  });
+});
