@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   console.log(`|---|---|---|---|---|---|---|${mzn ? '---|---|' : ''}`);
   for (const s of summary) {
     console.log(
-      `| ${s.family} | ${s.instances} | ${s.meanGapPct.toFixed(2)} | ${s.maxGapPct.toFixed(2)} | ${s.atBks} | ${s.reached1Pct} | ${s.meanTimeTo1PctS.toFixed(1)} |` +
+      `| ${s.family} | ${s.instances} | ${s.meanGapPct.toFixed(2)} | ${s.maxGapPct.toFixed(2)} | ${s.atBks} | ${s.reached1Pct} | ${s.reached1Pct ? s.meanTimeTo1PctS.toFixed(1) : '–'} |` +
         (mzn ? ` ${(s.minizincMeanGapPct ?? NaN).toFixed(2)} | ${(s.minizincMaxGapPct ?? NaN).toFixed(2)} |` : ''),
     );
   }

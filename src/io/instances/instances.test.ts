@@ -107,3 +107,26 @@ describe('format guessing and missing files', () => {
     expect(() => readInstanceFile('/nonexistent/ft99')).toThrow(/not found/);
   });
 });
+
+describe('readKnownBounds', () => {
+  it('reads the three bound formats and matches ScheduleOpt ta names', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { readKnownBounds, findKnownBound } = await import('./index.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kb-'));
+    const a = path.join(dir, 'a.json');
+    writeFileSync(a, JSON.stringify([{ instance: 'ta01js', lower_bound: 1231, upper_bound: 1231 }, { instance: 'yn1', lower_bound: 884, upper_bound: 884 }]));
+    expect(findKnownBound(readKnownBounds(a), 'ta01')).toMatchObject({ upper: 1231, closed: true });
+    const b = path.join(dir, 'b.json');
+    writeFileSync(b, JSON.stringify([{ name: 'abz8', optimum: null, bounds: { upper: 665, lower: 645 } }, { name: 'ft06', optimum: 55 }]));
+    expect(readKnownBounds(b).get('abz8')).toMatchObject({ upper: 665, lower: 645, closed: false });
+    expect(readKnownBounds(b).get('ft06')).toMatchObject({ upper: 55, closed: true });
+    const c = path.join(dir, 'c.json');
+    writeFileSync(c, JSON.stringify({ upper: { tfs001: 1278 } }));
+    expect(readKnownBounds(c).get('tfs001')).toMatchObject({ upper: 1278, lower: null });
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ foo: 1 }]));
+    expect(() => readKnownBounds(bad)).toThrow(/record 0: expected/);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Best-known bounds for benchmark instances, read from either
  * - ScheduleOpt's `bks.json` (`bks_scheduleopt.json`: `[{instance, lower_bound, upper_bound, status}]`), or
- * - JSPLIB's `instances.json` (`[{name, optimum, bounds?: {upper, lower}}]`).
+ * - JSPLIB's `instances.json` (`[{name, optimum, bounds?: {upper, lower}}]`), or
+ * - a plain map `{"upper": {"tfs001": 1278, ...}, "lower"?: {...}}` (e.g. bench/flowshop-bks.json).
  * Names are matched as given, then with ScheduleOpt's `js` suffix for Taillard job-shop instances.
  */
 import { readFileSync } from 'node:fs';
@@ -30,8 +31,18 @@ export function readKnownBounds(file: string): Map<string, KnownBound> {
   } catch (e) {
     throw instanceError(file, null, `expected a JSON bounds file (bks_scheduleopt.json or instances.json): ${(e as Error).message}`);
   }
-  if (!Array.isArray(data)) throw instanceError(file, null, 'expected a JSON array of bound records.');
   const out = new Map<string, KnownBound>();
+  if (typeof data === 'object' && data !== null && !Array.isArray(data) && typeof (data as { upper?: unknown }).upper === 'object') {
+    const { upper, lower } = data as { upper: Record<string, unknown>; lower?: Record<string, unknown> };
+    for (const [name, ub] of Object.entries(upper)) {
+      if (typeof ub !== 'number') throw instanceError(file, null, `upper.${name}: expected a number, got ${JSON.stringify(ub)}.`);
+      const lb = lower?.[name];
+      const lo = typeof lb === 'number' ? lb : null;
+      out.set(name, { instance: name, upper: ub, lower: lo, closed: lo === ub, source: file });
+    }
+    return out;
+  }
+  if (!Array.isArray(data)) throw instanceError(file, null, 'expected a JSON array of bound records or an object {upper: {instance: value}}.');
   data.forEach((r: unknown, i) => {
     if (typeof r !== 'object' || r === null) throw instanceError(file, null, `record ${i}: expected an object.`);
     const rec = r as Record<string, unknown>;
