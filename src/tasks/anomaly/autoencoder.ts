@@ -1,0 +1,274 @@
+/**
+ * Autoencoder scorers: a network trained to reproduce normal inputs through a narrow bottleneck
+ * reconstructs anomalous inputs badly, and the reconstruction error is the score (Sakurada & Yairi
+ * 2014 for the dense form; Malhotra et al. 2016, "LSTM-based encoder-decoder for multi-sensor anomaly
+ * detection", for the recurrent one). Both work on the standardised baseline channels of
+ * baseline.ts (residual and dispersion z, clipped to ±{@link INPUT_CLIP}), so they need no scaling of
+ * their own and learn the joint shape of normal residuals rather than the raw level.
+ *
+ * - `autoencoder` (dense): input = one time step, (z_res, z_disp) of every sensor; 2S → 16 → b → 16 → 2S
+ *   (tanh, linear output), b = max(2, S). Score of sensor s = squared error on its two inputs.
+ * - `lstm-autoencoder`: input = the last `window` steps of one sensor's (z_res, z_disp), shared by every
+ *   sensor; LSTM(units) encoder → repeat → LSTM(units) decoder → dense(2) per step. Score of sensor s at
+ *   t = mean squared error over the window ending at t (0 before the first full window).
+ *
+ * Weights are initialised from seeds drawn from the {@link Rng} (glorot/orthogonal), mini-batches are
+ * shuffled by it, and the weights are saved as plain numbers in the model JSON. Call `initBackend()`
+ * before `fit` or `score`.
+ */
+import { ConfigError } from '../../core/errors.js';
+import { Rng } from '../../core/random.js';
+import { tf } from '../../models/tf/backend.js';
+import { SeedSource } from '../../models/tf/neural-estimator.js';
+import { SensorBaseline } from './baseline.js';
+import { baselineChannels, fitBaselines, type MachineChannels, type Scorer, type ScorerState, type SensorSeries } from './scorers.js';
+
+/** Inputs are clipped to ±this many robust sds so one extreme training value cannot dominate the loss. */
+export const INPUT_CLIP = 10;
+
+/** Options of the autoencoder scorers. */
+export interface AutoencoderOptions {
+  /** AR order of the baseline. Default 8. */
+  readonly arOrder?: number;
+  /** Dispersion window of the baseline. Default 8. */
+  readonly dispersionWindow?: number;
+  /** Training epochs (1 … 500). Default 8. */
+  readonly epochs?: number;
+  /** Mini-batch size. Default 64. */
+  readonly batchSize?: number;
+  /** Adam learning rate. Default 0.005. */
+  readonly learningRate?: number;
+  /** Training samples drawn (uniformly, seeded) from the fit data (16 … 1,000,000). Default 4000 (dense), 1500 (LSTM). */
+  readonly maxSamples?: number;
+  /** Window length, samples (`lstm-autoencoder`; 4 … 256). Default 16. */
+  readonly window?: number;
+  /** LSTM units (`lstm-autoencoder`; 1 … 256). Default 8. */
+  readonly units?: number;
+  /** Seed. Default 42. */
+  readonly seed?: number;
+}
+
+type Resolved = Required<AutoencoderOptions>;
+
+function resolve(kind: 'autoencoder' | 'lstm-autoencoder', o: AutoencoderOptions): Resolved {
+  const r: Resolved = {
+    arOrder: o.arOrder ?? 8,
+    dispersionWindow: o.dispersionWindow ?? 8,
+    epochs: o.epochs ?? 8,
+    batchSize: o.batchSize ?? 64,
+    learningRate: o.learningRate ?? 0.005,
+    maxSamples: o.maxSamples ?? (kind === 'autoencoder' ? 4000 : 1500),
+    window: o.window ?? 16,
+    units: o.units ?? 8,
+    seed: o.seed ?? 42,
+  };
+  const ints: [keyof Resolved, number, number][] = [
+    ['epochs', 1, 500],
+    ['batchSize', 1, 65_536],
+    ['maxSamples', 16, 1_000_000],
+    ['window', 4, 256],
+    ['units', 1, 256],
+  ];
+  for (const [k, lo, hi] of ints) {
+    const v = r[k];
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`${k}: expected an integer in [${lo}, ${hi}]; got ${v}.`, { option: k, value: v });
+  }
+  if (!(r.learningRate > 0 && r.learningRate < 1)) {
+    throw new ConfigError(`learningRate: expected a number in (0, 1); got ${r.learningRate}.`, { option: 'learningRate', value: r.learningRate });
+  }
+  new SensorBaseline({ arOrder: r.arOrder, dispersionWindow: r.dispersionWindow });
+  return r;
+}
+
+function clip(v: number): number {
+  return v > INPUT_CLIP ? INPUT_CLIP : v < -INPUT_CLIP ? -INPUT_CLIP : v;
+}
+
+/** Dense or LSTM autoencoder scorer (see the module comment). */
+export class AutoencoderScorer implements Scorer {
+  readonly kind: 'autoencoder' | 'lstm-autoencoder';
+  private readonly o: Resolved;
+  private baselines: SensorBaseline[] | null = null;
+  private model: tf.LayersModel | null = null;
+
+  /** @throws ConfigError for out-of-range options. */
+  constructor(kind: 'autoencoder' | 'lstm-autoencoder', opts: AutoencoderOptions = {}) {
+    this.kind = kind;
+    this.o = resolve(kind, opts);
+  }
+
+  private build(nSensors: number): tf.LayersModel {
+    const seeds = new SeedSource(this.o.seed);
+    if (this.kind === 'autoencoder') {
+      const d = 2 * nSensors;
+      const b = Math.max(2, nSensors);
+      return tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [d], units: 16, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: b, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: 16, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: d, kernelInitializer: seeds.glorot() }),
+        ],
+      });
+    }
+    const w = this.o.window;
+    return tf.sequential({
+      layers: [
+        tf.layers.lstm({ inputShape: [w, 2], units: this.o.units, kernelInitializer: seeds.glorot(), recurrentInitializer: seeds.orthogonal() }),
+        tf.layers.repeatVector({ n: w }),
+        tf.layers.lstm({ units: this.o.units, returnSequences: true, kernelInitializer: seeds.glorot(), recurrentInitializer: seeds.orthogonal() }),
+        tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, kernelInitializer: seeds.glorot() }) }),
+      ],
+    });
+  }
+
+  /** Per-sample input size and, for one machine's channels, a function writing sample i into a buffer. */
+  private inputs(c: MachineChannels): { count: number; size: number; write: (i: number, buf: Float32Array, off: number) => void } {
+    const S = c.residual.length;
+    const n = (c.residual[0] as Float64Array).length;
+    if (this.kind === 'autoencoder') {
+      return {
+        count: n,
+        size: 2 * S,
+        write: (t, buf, off) => {
+          for (let s = 0; s < S; s++) {
+            buf[off + 2 * s] = clip((c.residual[s] as Float64Array)[t] as number);
+            buf[off + 2 * s + 1] = clip((c.dispersion[s] as Float64Array)[t] as number);
+          }
+        },
+      };
+    }
+    const w = this.o.window;
+    const per = Math.max(0, n - w + 1);
+    // Sample i = sensor ⌊i / per⌋, window ending at (i mod per) + w − 1.
+    return {
+      count: per * S,
+      size: 2 * w,
+      write: (i, buf, off) => {
+        const s = Math.floor(i / per);
+        const start = i % per;
+        const r = c.residual[s] as Float64Array;
+        const d = c.dispersion[s] as Float64Array;
+        for (let k = 0; k < w; k++) {
+          buf[off + 2 * k] = clip(r[start + k] as number);
+          buf[off + 2 * k + 1] = clip(d[start + k] as number);
+        }
+      },
+    };
+  }
+
+  private shape(m: number): number[] {
+    return this.kind === 'autoencoder' ? [m, (this.model?.inputs[0]?.shape[1] as number | undefined) ?? 0] : [m, this.o.window, 2];
+  }
+
+  async fit(machines: readonly SensorSeries[]): Promise<this> {
+    this.baselines = fitBaselines(machines, { arOrder: this.o.arOrder, dispersionWindow: this.o.dispersionWindow });
+    const baselines = this.baselines;
+    const nSensors = baselines.length;
+    const rng = new Rng(this.o.seed).fork(0xae);
+    const chans = machines.map((m) => baselineChannels(baselines, m));
+    const srcs = chans.map((c) => this.inputs(c));
+    const total = srcs.reduce((a, s) => a + s.count, 0);
+    const size = srcs[0]?.size ?? 0;
+    if (total < 16) throw new ConfigError(`${this.kind}: too little training data (${total} samples; need at least 16).`, { samples: total });
+    const m = Math.min(this.o.maxSamples, total);
+    const x = new Float32Array(m * size);
+    for (let k = 0; k < m; k++) {
+      let i = rng.int(total);
+      let src = 0;
+      while (i >= (srcs[src] as { count: number }).count) i -= (srcs[src++] as { count: number }).count;
+      (srcs[src] as { write: (i: number, b: Float32Array, o: number) => void }).write(i, x, k * size);
+    }
+    this.model?.dispose();
+    const model = this.build(nSensors);
+    this.model = model;
+    const optimizer = tf.train.adam(this.o.learningRate);
+    const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const bs = Math.min(this.o.batchSize, m);
+    const buf = new Float32Array(bs * size);
+    try {
+      for (let epoch = 0; epoch < this.o.epochs; epoch++) {
+        const order = rng.shuffle(Int32Array.from({ length: m }, (_, i) => i));
+        for (let start = 0; start < m; start += bs) {
+          const b = Math.min(bs, m - start);
+          for (let r = 0; r < b; r++) {
+            const i = order[start + r] as number;
+            buf.set(x.subarray(i * size, (i + 1) * size), r * size);
+          }
+          tf.tidy(() => {
+            const xb = tf.tensor(buf.subarray(0, b * size), this.shape(b));
+            optimizer.minimize(() => tf.mean(tf.square(tf.sub(model.apply(xb, { training: true }) as tf.Tensor, xb))) as tf.Scalar, false, varList);
+          });
+        }
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    return this;
+  }
+
+  score(series: SensorSeries): Float64Array[] {
+    const baselines = this.baselines;
+    const model = this.model;
+    if (!baselines || !model) throw new Error(`${this.kind} scorer used before fit`);
+    const c = baselineChannels(baselines, series);
+    const S = baselines.length;
+    const n = (series[0] as Float64Array).length;
+    const src = this.inputs(c);
+    const err = new Float64Array(src.count * (this.kind === 'autoencoder' ? S : 1));
+    const chunk = 2048;
+    const buf = new Float32Array(chunk * src.size);
+    for (let start = 0; start < src.count; start += chunk) {
+      const b = Math.min(chunk, src.count - start);
+      for (let r = 0; r < b; r++) src.write(start + r, buf, r * src.size);
+      const e = tf.tidy(() => {
+        const xb = tf.tensor(buf.subarray(0, b * src.size), this.shape(b));
+        const sq = tf.square(tf.sub(model.predict(xb) as tf.Tensor, xb));
+        // Dense: per sensor, the sum over its two inputs; LSTM: mean over the window.
+        return this.kind === 'autoencoder' ? tf.sum(tf.reshape(sq, [b, S, 2]), 2).dataSync() : tf.mean(tf.reshape(sq, [b, -1]), 1).dataSync();
+      });
+      err.set(e, start * (this.kind === 'autoencoder' ? S : 1));
+    }
+    const out = baselines.map(() => new Float64Array(n));
+    if (this.kind === 'autoencoder') {
+      for (let t = 0; t < n; t++) for (let s = 0; s < S; s++) (out[s] as Float64Array)[t] = err[t * S + s] as number;
+    } else {
+      const w = this.o.window;
+      const per = Math.max(0, n - w + 1);
+      for (let s = 0; s < S; s++) for (let k = 0; k < per; k++) (out[s] as Float64Array)[k + w - 1] = err[s * per + k] as number;
+    }
+    return out;
+  }
+
+  toJSON(): ScorerState {
+    if (!this.baselines || !this.model) throw new Error(`${this.kind} scorer saved before fit`);
+    const weights = this.model.getWeights().map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    return { kind: this.kind, options: { ...this.o }, baselines: this.baselines.map((b) => b.toJSON()), weights };
+  }
+
+  /** Restore from {@link toJSON} (after `initBackend()`). */
+  static fromJSON(s: ScorerState): AutoencoderScorer {
+    const a = new AutoencoderScorer(s.kind as 'autoencoder' | 'lstm-autoencoder', s.options as AutoencoderOptions);
+    a.baselines = s.baselines.map((b) => SensorBaseline.fromJSON(b));
+    const model = a.build(a.baselines.length);
+    const weights = s.weights as { shape: number[]; values: number[] }[] | undefined;
+    if (!Array.isArray(weights) || weights.length !== model.getWeights().length) {
+      model.dispose();
+      throw new Error('weights missing or of the wrong architecture');
+    }
+    const ts = weights.map((w) => tf.tensor(w.values, w.shape));
+    try {
+      model.setWeights(ts);
+    } finally {
+      tf.dispose(ts);
+    }
+    a.model = model;
+    return a;
+  }
+
+  /** Free the network's tensors. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+}
