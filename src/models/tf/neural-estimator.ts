@@ -299,6 +299,11 @@ export abstract class NeuralEstimator implements Estimator {
     this.fittedTask = null;
   }
 
+  /**
+   * Train a new network (any previous one is disposed). Resolves to `this`.
+   * @throws DataError on inconsistent samples/targets/weights; ConfigError when `classWeight` does not
+   *   match the number of classes; ShopfloorError `SF_BACKEND` when no backend can start.
+   */
   async fit(x: Samples, y: Float64Array, opts: FitOptions = {}): Promise<this> {
     await initBackend();
     const d = this.checkSamples(x, 'fit');
@@ -504,6 +509,10 @@ export abstract class NeuralEstimator implements Estimator {
     return this;
   }
 
+  /**
+   * n × nClasses probabilities (sigmoid/softmax of the network's logits).
+   * @throws NotFittedError before fit; ConfigError for regression; DataError on a shape mismatch.
+   */
   async predictProba(x: Samples): Promise<Float64Array> {
     this.requireModel();
     if (this.common.task === 'regression') {
@@ -532,6 +541,11 @@ export abstract class NeuralEstimator implements Estimator {
     return out;
   }
 
+  /**
+   * Class index (probability > 0.5 for binary; tune thresholds on `predictProba` outside) or the
+   * regression value in the target's units.
+   * @throws NotFittedError before fit; DataError on a shape mismatch.
+   */
   async predict(x: Samples): Promise<Float64Array> {
     const z = this.logits(x);
     const out = new Float64Array(x.n);
@@ -553,6 +567,11 @@ export abstract class NeuralEstimator implements Estimator {
     return out;
   }
 
+  /**
+   * Write `model.json` and `weights.bin` into the existing directory `dir` (the caller makes the
+   * directory write atomic). Read back with `loadEstimator` / {@link loadNeuralEstimator}.
+   * @throws NotFittedError before fit.
+   */
   async save(dir: string): Promise<void> {
     const model = this.requireModel();
     let artifacts: tf.io.ModelArtifacts | null = null;
