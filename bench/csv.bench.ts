@@ -38,7 +38,7 @@ async function generate(file: string, bytes: number): Promise<void> {
     }
     const chunk = lines.join('\n') + '\n';
     written += chunk.length;
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(r));
 }
