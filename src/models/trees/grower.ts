@@ -179,9 +179,13 @@ export class TreeGrower {
       const lastB = cM > 0 ? nb - 1 : nb - 2;
       for (let b = 0; b <= lastB; b++) {
         const k = o + b * 3;
+        const c = hist[k + 2] as number;
+        // An empty bin splits the rows exactly as the previous threshold did (same gain, and the
+        // earlier threshold wins ties), so skip it: in small nodes most of the 255 bins are empty.
+        if (c === 0) continue;
         gl += hist[k] as number;
         hl += hist[k + 1] as number;
-        cl += hist[k + 2] as number;
+        cl += c;
         // missing → right
         {
           const gr = G - gl;
