@@ -51,8 +51,14 @@ interface Row {
   minizinc?: { objective: number | null; gapPct: number | null; optimal: boolean } | null;
 }
 
+/** Family for the summary: the JSPLIB name prefix, or `ta-<n>x<m>` (Taillard size class) for flow-shop files. */
 function familyOf(name: string): string {
-  return name.startsWith('tfs') ? 'flowshop' : (/^[a-z]+/.exec(name)?.[0] ?? name);
+  if (name.startsWith('tfs')) {
+    const k = Math.floor((Number(name.slice(3)) - 1) / 10);
+    const sizes = ['20x5', '20x10', '20x20', '50x5', '50x10', '50x20', '100x5', '100x10', '100x20', '200x10', '200x20', '500x20'];
+    return `ta-${sizes[k] ?? '?'}`;
+  }
+  return /^[a-z]+/.exec(name)?.[0] ?? name;
 }
 
 function minizincAvailable(): boolean {
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
   if (useMinizinc && !mzn) console.error('minizinc not found: reference column skipped');
   const jobs: { name: string; file: string; format: 'jsplib' | 'taillard'; bks: number; closed: boolean }[] = [];
   const jsFamilies = families.filter((f) => f !== 'flowshop');
+  // Flow-shop rows count as family 'flowshop' for selection, and by Taillard size class in the summary.
   for (const name of readdirSync(path.join(DATA, 'jsplib/instances')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
     if (!jsFamilies.includes(familyOf(name)) || (only && !only.includes(name))) continue;
     const k = bks.get(name);
