@@ -239,10 +239,22 @@ export class SqliteStore implements ReadingStore {
   async listAlerts(f: AlertFilter = {}): Promise<Alert[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.assetId !== undefined) (where.push('asset_id = ?'), args.push(f.assetId));
-    if (f.status !== undefined) (where.push('status = ?'), args.push(f.status));
-    if (f.severity !== undefined) (where.push('severity = ?'), args.push(f.severity));
-    if (f.rule !== undefined) (where.push('rule = ?'), args.push(f.rule));
+    if (f.assetId !== undefined) {
+      where.push('asset_id = ?');
+      args.push(f.assetId);
+    }
+    if (f.status !== undefined) {
+      where.push('status = ?');
+      args.push(f.status);
+    }
+    if (f.severity !== undefined) {
+      where.push('severity = ?');
+      args.push(f.severity);
+    }
+    if (f.rule !== undefined) {
+      where.push('rule = ?');
+      args.push(f.rule);
+    }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at DESC, id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[]).map(toAlert);
   }
