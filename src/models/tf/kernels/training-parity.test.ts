@@ -44,7 +44,7 @@ function build(kind: 'cnn' | 'lstm' | 'gru', steps: number, feats: number): tf.L
     m.add(tf.layers.flatten());
   } else {
     const rnn = kind === 'lstm' ? tf.layers.lstm : tf.layers.gru;
-    m.add(rnn({ inputShape: [steps, feats], units: 6, returnSequences: true, kernelInitializer: init(3), recurrentInitializer: tf.initializers.orthogonal({ seed: 4 }) }));
+    m.add(rnn({ inputShape: [steps, feats], units: 6, returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: init(3), recurrentInitializer: tf.initializers.orthogonal({ seed: 4 }) }));
     m.add(rnn({ units: 4, kernelInitializer: init(5), recurrentInitializer: tf.initializers.orthogonal({ seed: 6 }) }));
   }
   m.add(tf.layers.dense({ units: 1, kernelInitializer: init(7) }));
