@@ -8,9 +8,12 @@
  *
  * - `autoencoder` (dense): input = one time step, (z_res, z_disp) of every sensor; 2S → 16 → b → 16 → 2S
  *   (tanh, linear output), b = max(2, S). Score of sensor s = squared error on its two inputs.
- * - `lstm-autoencoder`: input = the last `window` steps of one sensor's (z_res, z_disp), shared by every
- *   sensor; LSTM(units) encoder → repeat → LSTM(units) decoder → dense(2) per step. Score of sensor s at
- *   t = mean squared error over the window ending at t (0 before the first full window).
+ * - `window-autoencoder`: input = the last `window` steps of one sensor's (z_res, z_disp), flattened;
+ *   one network shared by every sensor; 2w → 32 → 8 → 32 → 2w (tanh). Score of sensor s at t = mean
+ *   squared error over the window ending at t (0 before the first full window).
+ * - `lstm-autoencoder`: the same windows through LSTM(units) encoder → repeat → LSTM(units) decoder →
+ *   dense(2) per step. TensorFlow.js runs recurrent steps as many small kernels, so this is ~100× slower
+ *   than the windowed dense form on the CPU; it scores every `stride` (default 4) samples.
  *
  * Weights are initialised from seeds drawn from the {@link Rng} (glorot/orthogonal), mini-batches are
  * shuffled by it, and the weights are saved as plain numbers in the model JSON. Call `initBackend()`
@@ -44,13 +47,22 @@ export interface AutoencoderOptions {
   readonly window?: number;
   /** LSTM units (`lstm-autoencoder`; 1 … 256). Default 8. */
   readonly units?: number;
+  /**
+   * Windowed kinds: score a window every `stride` samples (1 … window) and hold its score until the
+   * next one, trading up to stride − 1 samples of delay for stride× less scoring work. Default 1
+   * (`window-autoencoder`), 4 (`lstm-autoencoder`, whose recurrent steps are slow on the CPU).
+   */
+  readonly stride?: number;
   /** Seed. Default 42. */
   readonly seed?: number;
 }
 
 type Resolved = Required<AutoencoderOptions>;
 
-function resolve(kind: 'autoencoder' | 'lstm-autoencoder', o: AutoencoderOptions): Resolved {
+/** The autoencoder scorer kinds. */
+export type AutoencoderKind = 'autoencoder' | 'window-autoencoder' | 'lstm-autoencoder';
+
+function resolve(kind: AutoencoderKind, o: AutoencoderOptions): Resolved {
   const r: Resolved = {
     arOrder: o.arOrder ?? 8,
     dispersionWindow: o.dispersionWindow ?? 8,
@@ -60,6 +72,7 @@ function resolve(kind: 'autoencoder' | 'lstm-autoencoder', o: AutoencoderOptions
     maxSamples: o.maxSamples ?? (kind === 'autoencoder' ? 4000 : 1500),
     window: o.window ?? 16,
     units: o.units ?? 8,
+    stride: o.stride ?? (kind === 'lstm-autoencoder' ? 4 : 1),
     seed: o.seed ?? 42,
   };
   const ints: [keyof Resolved, number, number][] = [
@@ -73,6 +86,9 @@ function resolve(kind: 'autoencoder' | 'lstm-autoencoder', o: AutoencoderOptions
     const v = r[k];
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`${k}: expected an integer in [${lo}, ${hi}]; got ${v}.`, { option: k, value: v });
   }
+  if (!Number.isInteger(r.stride) || r.stride < 1 || r.stride > r.window) {
+    throw new ConfigError(`stride: expected an integer in [1, ${r.window}] (the window); got ${r.stride}.`, { option: 'stride', value: r.stride });
+  }
   if (!(r.learningRate > 0 && r.learningRate < 1)) {
     throw new ConfigError(`learningRate: expected a number in (0, 1); got ${r.learningRate}.`, { option: 'learningRate', value: r.learningRate });
   }
@@ -84,15 +100,15 @@ function clip(v: number): number {
   return v > INPUT_CLIP ? INPUT_CLIP : v < -INPUT_CLIP ? -INPUT_CLIP : v;
 }
 
-/** Dense or LSTM autoencoder scorer (see the module comment). */
+/** Dense, windowed dense or LSTM autoencoder scorer (see the module comment). */
 export class AutoencoderScorer implements Scorer {
-  readonly kind: 'autoencoder' | 'lstm-autoencoder';
+  readonly kind: AutoencoderKind;
   private readonly o: Resolved;
   private baselines: SensorBaseline[] | null = null;
   private model: tf.LayersModel | null = null;
 
   /** @throws ConfigError for out-of-range options. */
-  constructor(kind: 'autoencoder' | 'lstm-autoencoder', opts: AutoencoderOptions = {}) {
+  constructor(kind: AutoencoderKind, opts: AutoencoderOptions = {}) {
     this.kind = kind;
     this.o = resolve(kind, opts);
   }
@@ -112,6 +128,16 @@ export class AutoencoderScorer implements Scorer {
       });
     }
     const w = this.o.window;
+    if (this.kind === 'window-autoencoder') {
+      return tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [2 * w], units: 32, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: 32, activation: 'tanh', kernelInitializer: seeds.glorot() }),
+          tf.layers.dense({ units: 2 * w, kernelInitializer: seeds.glorot() }),
+        ],
+      });
+    }
     return tf.sequential({
       layers: [
         tf.layers.lstm({ inputShape: [w, 2], units: this.o.units, kernelInitializer: seeds.glorot(), recurrentInitializer: seeds.orthogonal() }),
@@ -123,7 +149,7 @@ export class AutoencoderScorer implements Scorer {
   }
 
   /** Per-sample input size and, for one machine's channels, a function writing sample i into a buffer. */
-  private inputs(c: MachineChannels): { count: number; size: number; write: (i: number, buf: Float32Array, off: number) => void } {
+  private inputs(c: MachineChannels, stride: number): { count: number; size: number; write: (i: number, buf: Float32Array, off: number) => void } {
     const S = c.residual.length;
     const n = (c.residual[0] as Float64Array).length;
     if (this.kind === 'autoencoder') {
@@ -139,14 +165,14 @@ export class AutoencoderScorer implements Scorer {
       };
     }
     const w = this.o.window;
-    const per = Math.max(0, n - w + 1);
-    // Sample i = sensor ⌊i / per⌋, window ending at (i mod per) + w − 1.
+    const per = n < w ? 0 : Math.floor((n - w) / stride) + 1;
+    // Sample i = sensor ⌊i / per⌋, window starting at (i mod per) · stride.
     return {
       count: per * S,
       size: 2 * w,
       write: (i, buf, off) => {
         const s = Math.floor(i / per);
-        const start = i % per;
+        const start = (i % per) * stride;
         const r = c.residual[s] as Float64Array;
         const d = c.dispersion[s] as Float64Array;
         for (let k = 0; k < w; k++) {
@@ -158,7 +184,8 @@ export class AutoencoderScorer implements Scorer {
   }
 
   private shape(m: number): number[] {
-    return this.kind === 'autoencoder' ? [m, (this.model?.inputs[0]?.shape[1] as number | undefined) ?? 0] : [m, this.o.window, 2];
+    if (this.kind === 'lstm-autoencoder') return [m, this.o.window, 2];
+    return [m, (this.model?.inputs[0]?.shape[1] as number | undefined) ?? 0];
   }
 
   async fit(machines: readonly SensorSeries[]): Promise<this> {
@@ -167,7 +194,7 @@ export class AutoencoderScorer implements Scorer {
     const nSensors = baselines.length;
     const rng = new Rng(this.o.seed).fork(0xae);
     const chans = machines.map((m) => baselineChannels(baselines, m));
-    const srcs = chans.map((c) => this.inputs(c));
+    const srcs = chans.map((c) => this.inputs(c, 1));
     const total = srcs.reduce((a, s) => a + s.count, 0);
     const size = srcs[0]?.size ?? 0;
     if (total < 16) throw new ConfigError(`${this.kind}: too little training data (${total} samples; need at least 16).`, { samples: total });
@@ -214,7 +241,7 @@ export class AutoencoderScorer implements Scorer {
     const c = baselineChannels(baselines, series);
     const S = baselines.length;
     const n = (series[0] as Float64Array).length;
-    const src = this.inputs(c);
+    const src = this.inputs(c, this.o.stride);
     const err = new Float64Array(src.count * (this.kind === 'autoencoder' ? S : 1));
     const chunk = 2048;
     const buf = new Float32Array(chunk * src.size);
@@ -234,8 +261,17 @@ export class AutoencoderScorer implements Scorer {
       for (let t = 0; t < n; t++) for (let s = 0; s < S; s++) (out[s] as Float64Array)[t] = err[t * S + s] as number;
     } else {
       const w = this.o.window;
-      const per = Math.max(0, n - w + 1);
-      for (let s = 0; s < S; s++) for (let k = 0; k < per; k++) (out[s] as Float64Array)[k + w - 1] = err[s * per + k] as number;
+      const st = this.o.stride;
+      const per = n < w ? 0 : Math.floor((n - w) / st) + 1;
+      // Window k ends at k·stride + w − 1; its error holds until the next window's end (causal).
+      for (let s = 0; s < S; s++) {
+        const o = out[s] as Float64Array;
+        for (let k = 0; k < per; k++) {
+          const end = k * st + w - 1;
+          const until = k + 1 < per ? end + st : n;
+          for (let t = end; t < until; t++) o[t] = err[s * per + k] as number;
+        }
+      }
     }
     return out;
   }
@@ -248,7 +284,7 @@ export class AutoencoderScorer implements Scorer {
 
   /** Restore from {@link toJSON} (after `initBackend()`). */
   static fromJSON(s: ScorerState): AutoencoderScorer {
-    const a = new AutoencoderScorer(s.kind as 'autoencoder' | 'lstm-autoencoder', s.options as AutoencoderOptions);
+    const a = new AutoencoderScorer(s.kind as AutoencoderKind, s.options as AutoencoderOptions);
     a.baselines = s.baselines.map((b) => SensorBaseline.fromJSON(b));
     const model = a.build(a.baselines.length);
     const weights = s.weights as { shape: number[]; values: number[] }[] | undefined;

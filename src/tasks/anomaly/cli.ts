@@ -258,7 +258,7 @@ export async function detectAnomaliesRun(opts: OptionValues, ctx: CommandContext
   const out = str(opts, 'out');
   const manifest = readAnomalyManifest(dir);
   if (isNeuralDetector(manifest.detector)) await initBackend({ backend: (str(opts, 'backend') ?? 'auto') as 'auto' });
-  const { detector } = loadAnomalyModel(dir);
+  const { detector } = await loadAnomalyModel(dir);
   const override = num(opts, 'threshold');
   if (override !== undefined) detector.threshold = override;
   const roles: ColumnRoles = { columns: manifest.sensors, ...(manifest.unit !== null ? { unit: manifest.unit } : {}), ...(manifest.time !== null ? { time: manifest.time } : {}) };

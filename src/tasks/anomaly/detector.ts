@@ -14,7 +14,7 @@
  */
 import { ConfigError, ModelFormatError, assertOneOf } from '../../core/errors.js';
 import { AGGREGATE_MODES, aggregateScores, fitChannelNorms, mergeAlarms, type AggregateMode, type AlarmEvent, type ChannelNorm } from './aggregate.js';
-import { AutoencoderScorer, type AutoencoderOptions } from './autoencoder.js';
+import type { AutoencoderOptions } from './autoencoder.js';
 import { SCORER_KINDS, classicalScorerFromJSON, createClassicalScorer, type ClassicalScorerOptions, type Scorer, type ScorerKind, type ScorerState, type SensorSeries } from './scorers.js';
 import { quantile } from './stats.js';
 
@@ -71,8 +71,12 @@ export interface DetectionResult {
   readonly events: AlarmEvent[];
 }
 
-function createScorer(kind: ScorerKind, opts: ClassicalScorerOptions & AutoencoderOptions): Scorer {
-  if (kind === 'autoencoder' || kind === 'lstm-autoencoder') return new AutoencoderScorer(kind, opts);
+/** Build a scorer; the autoencoders' module (and TensorFlow.js) is loaded only when one is asked for. */
+async function createScorer(kind: ScorerKind, opts: ClassicalScorerOptions & AutoencoderOptions): Promise<Scorer> {
+  if (kind === 'autoencoder' || kind === 'window-autoencoder' || kind === 'lstm-autoencoder') {
+    const { AutoencoderScorer } = await import('./autoencoder.js');
+    return new AutoencoderScorer(kind, opts);
+  }
   return createClassicalScorer(kind, opts);
 }
 
@@ -116,7 +120,7 @@ export class AnomalyDetector {
     const cf = opts.calibrationFraction ?? 0.2;
     if (!(cf >= 0.05 && cf <= 0.5)) throw new ConfigError(`calibrationFraction: expected a number in [0.05, 0.5]; got ${cf}.`, { option: 'calibrationFraction', value: cf });
     if (machines.length === 0) throw new ConfigError('Anomaly detector: no training data.');
-    const scorer = createScorer(kind, { seed: opts.seed ?? 42, ...opts.scorer });
+    const scorer = await createScorer(kind, { seed: opts.seed ?? 42, ...opts.scorer });
     const cut = machines.map((m) => Math.floor((m[0]?.length ?? 0) * (1 - cf)));
     await scorer.fit(machines.map((m, k) => m.map((x) => x.subarray(0, cut[k]))));
     const cal = machines.map((m, k) => scorer.score(m).map((c) => c.slice(cut[k])));
@@ -171,7 +175,7 @@ export class AnomalyDetector {
    * Restore a saved detector. Neural detectors need `await initBackend()` first.
    * @throws ModelFormatError naming `file` for a wrong version, kind, or a damaged or edited-to-invalid field.
    */
-  static fromJSON(s: DetectorState, file = 'detector.json'): AnomalyDetector {
+  static async fromJSON(s: DetectorState, file = 'detector.json'): Promise<AnomalyDetector> {
     if (s === null || typeof s !== 'object') throw new ModelFormatError(`${file}: expected a JSON object.`, { file });
     if (s.formatVersion !== DETECTOR_FORMAT_VERSION) {
       throw new ModelFormatError(`${file}: format version ${String(s.formatVersion)} is not supported (this shopfloor reads ${DETECTOR_FORMAT_VERSION}).`, { file });
@@ -189,9 +193,13 @@ export class AnomalyDetector {
     if (!Number.isInteger(s.minGapSamples) || s.minGapSamples < 1) {
       throw new ModelFormatError(`${file}: 'minGapSamples' must be a positive integer; got ${JSON.stringify(s.minGapSamples)}.`, { file, field: 'minGapSamples' });
     }
+    if (!Array.isArray(s.scorer.baselines) || s.scorer.baselines.length !== s.sensors.length) {
+      throw new ModelFormatError(`${file}: the saved ${s.detector} scorer is damaged (expected ${s.sensors.length} sensor baselines).`, { file });
+    }
     let scorer: Scorer;
-    if (s.detector === 'autoencoder' || s.detector === 'lstm-autoencoder') {
+    if (s.detector === 'autoencoder' || s.detector === 'window-autoencoder' || s.detector === 'lstm-autoencoder') {
       try {
+        const { AutoencoderScorer } = await import('./autoencoder.js');
         scorer = AutoencoderScorer.fromJSON(s.scorer);
       } catch (e) {
         if (e instanceof ModelFormatError) throw e;

@@ -73,15 +73,15 @@ export function readAnomalyManifest(dir: string): AnomalyManifest {
 }
 
 /** Load a model directory. Neural detectors need `await initBackend()` first. */
-export function loadAnomalyModel(dir: string): LoadedAnomalyModel {
+export async function loadAnomalyModel(dir: string): Promise<LoadedAnomalyModel> {
   const manifest = readAnomalyManifest(dir);
   const df = path.join(dir, DETECTOR_FILE);
   if (!existsSync(df)) throw new NotFoundError(`${df} is missing: the model directory is incomplete.`, { file: df });
-  const detector = AnomalyDetector.fromJSON(readJson(df) as DetectorState, df);
+  const detector = await AnomalyDetector.fromJSON(readJson(df) as DetectorState, df);
   return { dir, manifest, detector };
 }
 
 /** True for detectors that need the TensorFlow.js backend. */
 export function isNeuralDetector(kind: string): boolean {
-  return kind === 'autoencoder' || kind === 'lstm-autoencoder';
+  return kind === 'autoencoder' || kind === 'window-autoencoder' || kind === 'lstm-autoencoder';
 }

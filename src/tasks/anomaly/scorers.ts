@@ -11,14 +11,14 @@
  * | `robust-z` | max(|z_res|, |z_disp|): robust z-scores (median/MAD of the fitted baseline's training residuals) |
  * | `ewma` | max(|EWMA_λ(z_res)|, |EWMA_λ(z_disp)|) / √(λ/(2−λ)): the EWMA chart of the residuals (Roberts 1959; Lucas & Saccucci 1990) |
  * | `iforest` | isolation-forest score (Liu et al. 2008) of (z_res, z_disp, EWMA(z_res)) — one forest per sensor |
- * | `autoencoder`, `lstm-autoencoder` | reconstruction error; see autoencoder.ts |
+ * | `autoencoder`, `window-autoencoder`, `lstm-autoencoder` | reconstruction error; see autoencoder.ts |
  */
 import { ConfigError, ModelFormatError } from '../../core/errors.js';
 import { SensorBaseline, type BaselineOptions, type SensorBaselineState } from './baseline.js';
 import { IsolationForest, type IsolationForestState } from './isolation-forest.js';
 
 /** The scorer kinds, as given to `--detector`. */
-export const SCORER_KINDS = ['robust-z', 'ewma', 'iforest', 'autoencoder', 'lstm-autoencoder'] as const;
+export const SCORER_KINDS = ['robust-z', 'ewma', 'iforest', 'autoencoder', 'window-autoencoder', 'lstm-autoencoder'] as const;
 /** One of {@link SCORER_KINDS}. */
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
