@@ -190,6 +190,35 @@ describe('GradientBoostedTrees', () => {
     expect(split[3]).toBeGreaterThan(split[0] as number);
   });
 
+  it('growth limits hold in every tree: maxLeaves, maxDepth, minSamplesLeaf, minSplitGain', async () => {
+    const tr = dataset(1500, 5, 22, (r, rng) => (Math.sin(4 * (r[0] as number)) + (r[1] as number) * (r[2] as number) + 0.2 * rng.normal() > 0 ? 1 : 0));
+    const shape = (m: GradientBoostedTrees): { leaves: number; depth: number }[] =>
+      m.toJSON().trees.map((t) => {
+        const depthOf = (k: number): number => ((t.feature[k] as number) < 0 ? 0 : 1 + Math.max(depthOf(t.left[k] as number), depthOf(t.right[k] as number)));
+        return { leaves: t.feature.filter((f) => f < 0).length, depth: depthOf(0) };
+      });
+    const leafwise = await new GradientBoostedTrees({ nEstimators: 10, maxLeaves: 5, minSamplesLeaf: 1, seed: 1 }).fit(tr.x, tr.y);
+    for (const t of shape(leafwise)) expect(t.leaves).toBe(5);
+    const depthwise = await new GradientBoostedTrees({ nEstimators: 10, growth: 'depthwise', maxDepth: 3, minSamplesLeaf: 1, seed: 1 }).fit(tr.x, tr.y);
+    const dShape = shape(depthwise);
+    for (const t of dShape) expect(t.depth).toBeLessThanOrEqual(3);
+    expect(Math.max(...dShape.map((t) => t.depth))).toBe(3);
+    // minSamplesLeaf: every leaf of the first tree holds at least that many training rows.
+    const big = await new GradientBoostedTrees({ nEstimators: 1, maxLeaves: 64, minSamplesLeaf: 200, learningRate: 1, seed: 1 }).fit(tr.x, tr.y);
+    const raw = big.predictRaw(tr.x);
+    const counts = new Map<number, number>();
+    for (const v of raw) counts.set(v, (counts.get(v) ?? 0) + 1);
+    expect(counts.size).toBeGreaterThan(1);
+    for (const c of counts.values()) expect(c).toBeGreaterThanOrEqual(200);
+    // minSplitGain: a huge threshold leaves only root leaves; a moderate one prunes splits.
+    const none = await new GradientBoostedTrees({ nEstimators: 3, minSplitGain: 1e6, seed: 1 }).fit(tr.x, tr.y);
+    for (const t of shape(none)) expect(t.leaves).toBe(1);
+    const all = await new GradientBoostedTrees({ nEstimators: 10, minSamplesLeaf: 1, seed: 1 }).fit(tr.x, tr.y);
+    const pruned = await new GradientBoostedTrees({ nEstimators: 10, minSamplesLeaf: 1, minSplitGain: 2, seed: 1 }).fit(tr.x, tr.y);
+    const total = (m: GradientBoostedTrees): number => m.featureImportance('split').reduce((a, b) => a + b, 0);
+    expect(total(pruned)).toBeLessThan(total(all));
+  });
+
   it('row and column subsampling are seeded: same seed same model, other seed other model', async () => {
     const tr = dataset(1000, 6, 16, (r) => ((r[0] as number) * (r[1] as number) > 0 ? 1 : 0));
     const o = { nEstimators: 20, subsample: 0.7, colsampleByTree: 0.5 };
