@@ -42,7 +42,7 @@ export interface SolveOptions {
   readonly timeLimitMs?: number;
   /** Base seed; worker i uses seed + i (default 42). */
   readonly seed?: number;
-  /** Worker threads (default: available cores, at most 2 for small problems... capped at 8). 1 runs in-process. */
+  /** Threads (default: available cores, at most 8). Thread 0 is the calling thread; 1 means no worker is spawned. */
   readonly workers?: number;
   /** Solver (default 'auto'). */
   readonly solver?: SolverName;
