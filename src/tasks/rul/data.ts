@@ -1,0 +1,308 @@
+/**
+ * Data preparation for remaining-useful-life (RUL) regression on run-to-failure series (C-MAPSS and
+ * any table with a unit and a time column), following the standard protocol of
+ * ../shared/data/DATASETS.md §2:
+ *
+ * 1. **Target**: piece-wise linear RUL, `min(cap, lastCycle − cycle)` (Heimes 2008; cap 125 as in
+ *    Li, Ding & Sun 2018): early in life the degradation is not observable, so a constant target there
+ *    is learnable and a linear one is not.
+ * 2. **Per-regime normalisation**: each sensor is standardised within its operating regime, regimes
+ *    found by clustering the operating settings (`RegimeNormalizer`, auto number of regimes: 1 on
+ *    FD001/FD003, 6 on FD002/FD004). Without setting columns, a plain per-sensor z-score.
+ * 3. **Informative-sensor selection** (on the training rows only): a sensor is dropped when, within its
+ *    regimes, its most frequent value holds at least `constantShare` (default 0.95) of the rows — a
+ *    constant or near-constant (quantised) channel carries no degradation signal. On FD001 this drops
+ *    s1, s5, s6, s10, s16, s18, s19 and keeps the 14 sensors the literature uses.
+ * 4. **Windows** of `windowSize` cycles per unit (never across units), the target at the window's
+ *    last cycle; at test time one window per unit ending at its last cycle (short units edge-padded).
+ */
+import { ConfigError, DataError } from '../../core/errors.js';
+import { isCategorical, type Table } from '../../core/table.js';
+import { RegimeNormalizer } from '../../preprocess/regimes.js';
+import { lastWindows, slidingWindows, type SeriesData, type WindowResult } from '../../preprocess/windows.js';
+import type { JsonObject } from '../../preprocess/serial.js';
+
+/** Default RUL cap (cycles) of the piece-wise linear target. */
+export const DEFAULT_RUL_CAP = 125;
+/** Default window length (cycles). */
+export const DEFAULT_RUL_WINDOW = 30;
+/** Default share of the most frequent value above which a sensor counts as near-constant. */
+export const DEFAULT_CONSTANT_SHARE = 0.95;
+
+/** Column roles of a run-to-failure table. */
+export interface RulColumns {
+  /** Unit (engine, machine) column. */
+  readonly unit: string;
+  /** Time (cycle) column. */
+  readonly time: string;
+  /** Operating-setting columns for per-regime normalisation (may be empty: one regime). */
+  readonly settings: readonly string[];
+  /** Candidate sensor columns; default: every other numeric column. */
+  readonly sensors?: readonly string[];
+}
+
+/** Options of {@link RulPreprocessor.fit}. */
+export interface RulPreprocessOptions extends RulColumns {
+  /** Share of the most frequent value (within regimes) at or above which a sensor is dropped [0.95], (0, 1]. */
+  readonly constantShare?: number;
+  /** Number of regimes or 'auto' [auto]. */
+  readonly regimes?: number | 'auto';
+  /** Seed of the regime clustering [0]. */
+  readonly seed?: number;
+}
+
+/** Why a candidate sensor was not kept. */
+export interface DroppedSensor {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/**
+ * Piece-wise linear RUL target per row: `min(cap, last time of the unit − time)`.
+ * @example rulTargets([1, 1, 1], [1, 2, 3], 125) // → [2, 1, 0]
+ * @throws ConfigError when cap is not positive; DataError on mismatched lengths.
+ */
+export function rulTargets(units: ArrayLike<number | string>, time: ArrayLike<number>, cap: number = DEFAULT_RUL_CAP): Float64Array {
+  if (!(cap > 0)) throw new ConfigError(`RUL cap must be a positive number of cycles; got ${String(cap)}.`, { option: 'cap', value: cap });
+  if (units.length !== time.length) throw new DataError('SF_DATA_SCHEMA', `rulTargets: ${units.length} units but ${time.length} times.`);
+  const last = new Map<number | string, number>();
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i] as number | string;
+    const t = time[i] as number;
+    const prev = last.get(u);
+    if (prev === undefined || t > prev) last.set(u, t);
+  }
+  const out = new Float64Array(units.length);
+  for (let i = 0; i < units.length; i++) out[i] = Math.min(cap, (last.get(units[i] as number | string) as number) - (time[i] as number));
+  return out;
+}
+
+/** The saved state of a fitted {@link RulPreprocessor}. */
+export interface RulPreprocessorState {
+  readonly unit: string;
+  readonly time: string;
+  readonly settings: string[];
+  readonly candidates: string[];
+  readonly sensors: string[];
+  readonly dropped: DroppedSensor[];
+  readonly constantShare: number;
+  readonly nRegimes: number;
+  /** RegimeNormalizer JSON (settings given) or null. */
+  readonly regimeNormalizer: JsonObject | null;
+  /** Plain z-score (no settings): mean and std per kept sensor. */
+  readonly zscore: { mean: number[]; std: number[] } | null;
+}
+
+/**
+ * Fitted on training rows: chooses the informative sensors and normalises them per regime.
+ * @example
+ * const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: ['op_setting_1', 'op_setting_2', 'op_setting_3'] });
+ * const series = prep.transform(test); // SeriesData of the kept, normalised sensors
+ */
+export class RulPreprocessor {
+  private constructor(
+    readonly state: RulPreprocessorState,
+    private readonly norm: RegimeNormalizer | null,
+  ) {}
+
+  /**
+   * Fit on the training table.
+   * @throws ConfigError for bad options or when no sensor is informative; DataError for missing columns.
+   */
+  static fit(table: Table, o: RulPreprocessOptions): RulPreprocessor {
+    const share = o.constantShare ?? DEFAULT_CONSTANT_SHARE;
+    if (!(share > 0 && share <= 1)) throw new ConfigError(`constantShare must be in (0, 1]; got ${String(share)}.`, { option: 'constantShare', value: share });
+    for (const c of [o.unit, o.time, ...o.settings]) table.column(c, 'RUL data');
+    const reserved = new Set([o.unit, o.time, ...o.settings]);
+    const candidates = o.sensors
+      ? [...o.sensors]
+      : table.columns.filter((c) => c.kind === 'numeric' && !reserved.has(c.name)).map((c) => c.name);
+    if (candidates.length === 0) {
+      throw new ConfigError(`RUL data: no sensor columns (numeric columns other than unit '${o.unit}', time '${o.time}' and the settings).`, { option: 'sensors' });
+    }
+    for (const c of candidates) table.numeric(c, 'RUL data');
+    let regimes: Int32Array;
+    let nRegimes = 1;
+    let probe: RegimeNormalizer | null = null;
+    if (o.settings.length > 0) {
+      probe = new RegimeNormalizer({ settings: o.settings, sensors: candidates, regimes: o.regimes ?? 'auto', seed: o.seed ?? 0 }).fit(table);
+      regimes = probe.assign(table);
+      nRegimes = probe.nRegimes;
+    } else {
+      regimes = new Int32Array(table.nRows);
+    }
+    const dropped: DroppedSensor[] = [];
+    const kept: string[] = [];
+    for (const name of candidates) {
+      const s = modalShare(table.numeric(name), regimes, nRegimes);
+      if (s >= share) dropped.push({ name, reason: `near-constant: the most frequent value holds ${(100 * s).toFixed(1)}% of the training rows within regimes (≥ ${(100 * share).toFixed(0)}%)` });
+      else kept.push(name);
+    }
+    if (kept.length === 0) throw new ConfigError(`RUL data: every sensor is constant or near-constant on the training rows (${candidates.join(', ')}).`, { option: 'sensors' });
+    let norm: RegimeNormalizer | null = null;
+    let zscore: RulPreprocessorState['zscore'] = null;
+    if (probe) {
+      norm = new RegimeNormalizer({ settings: o.settings, sensors: kept, regimes: nRegimes, seed: o.seed ?? 0 }).fit(table);
+    } else {
+      const mean: number[] = [];
+      const std: number[] = [];
+      for (const name of kept) {
+        const v = table.numeric(name);
+        let s = 0;
+        let n = 0;
+        for (const x of v) if (!Number.isNaN(x)) (s += x), n++;
+        const mu = n > 0 ? s / n : 0;
+        let ss = 0;
+        for (const x of v) if (!Number.isNaN(x)) ss += (x - mu) ** 2;
+        const sd = n > 0 ? Math.sqrt(ss / n) : 0;
+        mean.push(mu);
+        std.push(sd > 1e-12 ? sd : 1);
+      }
+      zscore = { mean, std };
+    }
+    const state: RulPreprocessorState = {
+      unit: o.unit,
+      time: o.time,
+      settings: [...o.settings],
+      candidates,
+      sensors: kept,
+      dropped,
+      constantShare: share,
+      nRegimes: norm ? norm.nRegimes : 1,
+      regimeNormalizer: norm ? norm.toJSON() : null,
+      zscore,
+    };
+    return new RulPreprocessor(state, norm);
+  }
+
+  /** Rebuild from {@link RulPreprocessor.state} (as saved in a model manifest). */
+  static fromState(state: RulPreprocessorState): RulPreprocessor {
+    return new RulPreprocessor(state, state.regimeNormalizer ? RegimeNormalizer.fromJSON(state.regimeNormalizer) : null);
+  }
+
+  /** Kept sensors, in feature order. */
+  get sensors(): string[] {
+    return [...this.state.sensors];
+  }
+
+  /**
+   * The normalised kept sensors of `table` as series (unit, time), optionally with the RUL target.
+   * Missing sensor values are carried forward within the unit (then 0, the regime mean).
+   * @throws DataError naming a missing column.
+   */
+  transform(table: Table, cap?: number): SeriesData & { readonly time: Float64Array } {
+    const s = this.state;
+    const unitCol = table.column(s.unit, 'RUL data');
+    const units: (number | string)[] =
+      isCategorical(unitCol) ? Array.from(unitCol.codes, (k) => unitCol.categories[k] ?? '') : Array.from(unitCol.values);
+    const time = table.numeric(s.time, 'RUL data');
+    const normed = this.norm ? this.norm.transform(table) : table;
+    const m = s.sensors.length;
+    const n = table.nRows;
+    const values = new Float32Array(n * m);
+    s.sensors.forEach((name, j) => {
+      const v = normed.numeric(name, 'RUL data');
+      const mu = s.zscore ? (s.zscore.mean[j] as number) : 0;
+      const sd = s.zscore ? (s.zscore.std[j] as number) : 1;
+      for (let i = 0; i < n; i++) {
+        const x = v[i] as number;
+        values[i * m + j] = Number.isNaN(x) ? NaN : (x - mu) / sd;
+      }
+    });
+    fillMissingForward(values, units, n, m);
+    return { values, nFeatures: m, units, time, ...(cap !== undefined ? { targets: rulTargets(units, time, cap) } : {}) };
+  }
+}
+
+/** Row-weighted mean over regimes of the share of the most frequent value (NaN ignored). */
+function modalShare(v: Float64Array, regimes: Int32Array, k: number): number {
+  const counts: Map<number, number>[] = Array.from({ length: k }, () => new Map());
+  const totals = new Float64Array(k);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as number;
+    if (Number.isNaN(x)) continue;
+    const r = regimes[i] as number;
+    const c = counts[r] as Map<number, number>;
+    c.set(x, (c.get(x) ?? 0) + 1);
+    totals[r] = (totals[r] as number) + 1;
+  }
+  let top = 0;
+  let all = 0;
+  for (let r = 0; r < k; r++) {
+    let best = 0;
+    for (const c of (counts[r] as Map<number, number>).values()) if (c > best) best = c;
+    top += best;
+    all += totals[r] as number;
+  }
+  return all > 0 ? top / all : 1;
+}
+
+function fillMissingForward(values: Float32Array, units: ArrayLike<number | string>, n: number, m: number): void {
+  const lastSeen = new Map<number | string, number>();
+  for (let i = 0; i < n; i++) {
+    const u = units[i] as number | string;
+    const prev = lastSeen.get(u);
+    for (let j = 0; j < m; j++) {
+      if (Number.isNaN(values[i * m + j])) values[i * m + j] = prev === undefined ? 0 : (values[prev * m + j] as number);
+    }
+    lastSeen.set(u, i);
+  }
+}
+
+/** Training windows: every `windowSize`-cycle window of every unit long enough, target at its last cycle. */
+export function trainingWindows(series: SeriesData, windowSize: number): WindowResult {
+  return slidingWindows(series, { windowSize, stride: 1, padding: 'edge' });
+}
+
+/** One window per unit ending at its last cycle (the test-time input); short units are edge-padded. */
+export function finalWindows(series: SeriesData, windowSize: number): WindowResult {
+  return lastWindows(series, { windowSize, padding: 'edge' });
+}
+
+/** Names of the per-sensor window statistics of {@link windowFeatures}. */
+export const WINDOW_STATS = ['last', 'mean', 'slope', 'min', 'max'] as const;
+
+/**
+ * Flat features of each window for tree models: per sensor the last value, mean, least-squares slope
+ * over time, min and max (in {@link WINDOW_STATS} order, sensor-major), then optionally one extra
+ * column per window (e.g. the cycle at the window's end).
+ * @returns row-major `n × (5·sensors + extra)` values.
+ */
+export function windowFeatures(x: Float32Array, n: number, steps: number, features: number, extra?: ArrayLike<number>): Float32Array {
+  const k = WINDOW_STATS.length;
+  const width = k * features + (extra ? 1 : 0);
+  const out = new Float32Array(n * width);
+  const tMean = (steps - 1) / 2;
+  let tVar = 0;
+  for (let t = 0; t < steps; t++) tVar += (t - tMean) ** 2;
+  for (let i = 0; i < n; i++) {
+    const base = i * steps * features;
+    for (let j = 0; j < features; j++) {
+      let sum = 0;
+      let mn = Infinity;
+      let mx = -Infinity;
+      let cov = 0;
+      for (let t = 0; t < steps; t++) {
+        const v = x[base + t * features + j] as number;
+        sum += v;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        cov += (t - tMean) * v;
+      }
+      const o = i * width + j * k;
+      out[o] = x[base + (steps - 1) * features + j] as number;
+      out[o + 1] = sum / steps;
+      out[o + 2] = tVar > 0 ? cov / tVar : 0;
+      out[o + 3] = mn;
+      out[o + 4] = mx;
+    }
+    if (extra) out[i * width + width - 1] = extra[i] as number;
+  }
+  return out;
+}
+
+/** Names of the columns of {@link windowFeatures}. */
+export function windowFeatureNames(sensors: readonly string[], extra?: string): string[] {
+  const names = sensors.flatMap((s) => WINDOW_STATS.map((st) => `${s}_${st}`));
+  return extra ? [...names, extra] : names;
+}

@@ -1,0 +1,132 @@
+/**
+ * The RUL model zoo behind one interface: each member is an {@link Estimator} plus the input it takes
+ * — raw windows `[steps, sensors]` (neural nets) or flat window features (trees, see
+ * {@link windowFeatures}). The ensemble averages its members' predictions.
+ */
+import { ConfigError } from '../../core/errors.js';
+import type { Estimator, Samples } from '../../models/estimator.js';
+import { GRU, LSTM } from '../../models/tf/index.js';
+import { Transformer } from '../../models/tf/transformer.js';
+import { GradientBoostedTrees } from '../../models/trees/index.js';
+import { DeepCNN1D } from './dcnn.js';
+import { windowFeatures } from './data.js';
+
+/** Model names of `shopfloor train --task rul --model`. */
+export const RUL_MODELS = ['cnn1d', 'lstm', 'gru', 'transformer', 'gbdt', 'ensemble'] as const;
+/** One of {@link RUL_MODELS}. */
+export type RulModelName = (typeof RUL_MODELS)[number];
+/** A single (non-ensemble) model. */
+export type RulMemberName = Exclude<RulModelName, 'ensemble'>;
+/** Members of the default ensemble. */
+export const DEFAULT_ENSEMBLE: readonly RulMemberName[] = ['gbdt', 'cnn1d', 'transformer'];
+
+/** What a member reads: raw windows or flat window features. */
+export type RulInput = 'windows' | 'window-features';
+
+/** The input kind of each member. */
+export function inputOf(name: RulMemberName): RulInput {
+  return name === 'gbdt' ? 'window-features' : 'windows';
+}
+
+/** Shared training settings a member's defaults may be overridden with. */
+export interface MemberSettings {
+  readonly seed: number;
+  /** Epochs (neural) or maximum boosting rounds (gbdt). */
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly patience?: number;
+  /** Transformer size. */
+  readonly dModel?: number;
+  readonly heads?: number;
+  readonly layers?: number;
+}
+
+/**
+ * Default options of each member, measured on FD001 (docs/rul.md) within the 10-minute budget of the
+ * shared 2-core machine; every value can be overridden through {@link MemberSettings}.
+ */
+export function defaultMemberOptions(name: RulMemberName, s: MemberSettings): Record<string, unknown> {
+  const nn = {
+    task: 'regression',
+    epochs: s.epochs ?? 40,
+    batchSize: s.batchSize ?? 256,
+    learningRate: s.learningRate ?? 1e-3,
+    patience: s.patience ?? 8,
+    seed: s.seed,
+  };
+  switch (name) {
+    case 'gbdt':
+      return {
+        task: 'regression',
+        nEstimators: s.epochs ?? 2000,
+        learningRate: s.learningRate ?? 0.03,
+        maxLeaves: 31,
+        minSamplesLeaf: 50,
+        subsample: 0.8,
+        colsampleByTree: 0.8,
+        earlyStoppingRounds: s.patience ?? 100,
+        seed: s.seed,
+      };
+    case 'cnn1d':
+      return { ...nn, epochs: s.epochs ?? 60, patience: s.patience ?? 10 };
+    case 'lstm':
+    case 'gru':
+      return { ...nn, units: [64, 32], denseUnits: [32] };
+    case 'transformer':
+      return { ...nn, dModel: s.dModel ?? 32, heads: s.heads ?? 4, layers: s.layers ?? 2 };
+  }
+}
+
+/**
+ * A new, unfitted estimator for a member.
+ * @throws ConfigError for an unknown name or invalid options.
+ */
+export function createMember(name: RulMemberName, options: Record<string, unknown>): Estimator {
+  switch (name) {
+    case 'gbdt':
+      return new GradientBoostedTrees(options);
+    case 'cnn1d':
+      return new DeepCNN1D(options);
+    case 'lstm':
+      return new LSTM(options);
+    case 'gru':
+      return new GRU(options);
+    case 'transformer':
+      return new Transformer(options);
+    default:
+      throw new ConfigError(`RUL model '${String(name)}' is not a single model; expected one of ${RUL_MODELS.filter((m) => m !== 'ensemble').join(', ')}.`, {
+        option: 'model',
+        value: String(name),
+      });
+  }
+}
+
+/** The samples a member reads from windows `[steps, features]`. */
+export function memberInput(input: RulInput, windows: Samples): Samples {
+  if (input === 'windows') return windows;
+  const [steps, features] = windows.shape as [number, number];
+  return { x: windowFeatures(windows.x, windows.n, steps, features), n: windows.n, shape: [5 * features] };
+}
+
+/** Mean of the members' predictions (equal weights). */
+export function meanPrediction(preds: readonly Float64Array[]): Float64Array {
+  const first = preds[0];
+  if (!first) throw new ConfigError('An ensemble needs at least one member.', { option: 'members' });
+  const out = new Float64Array(first.length);
+  for (const p of preds) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (p[i] as number) / preds.length;
+  return out;
+}
+
+/** Parse and check an ensemble member list. @throws ConfigError for unknown or repeated names. */
+export function checkMembers(names: readonly string[]): RulMemberName[] {
+  const allowed = RUL_MODELS.filter((m) => m !== 'ensemble') as string[];
+  const out: RulMemberName[] = [];
+  for (const n of names) {
+    if (!allowed.includes(n)) throw new ConfigError(`--members: '${n}' is not a model; expected some of ${allowed.join(', ')}.`, { option: 'members', value: n });
+    if (out.includes(n as RulMemberName)) throw new ConfigError(`--members: '${n}' is listed twice.`, { option: 'members', value: n });
+    out.push(n as RulMemberName);
+  }
+  if (out.length === 0) throw new ConfigError('--members: an ensemble needs at least one member.', { option: 'members' });
+  return out;
+}
