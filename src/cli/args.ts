@@ -7,6 +7,27 @@ import { ConfigError } from '../core/errors.js';
 import { closest } from '../core/text.js';
 import type { OptionSpec, OptionValues } from './command.js';
 
+/** Key under which parseArgs records the option names the user actually typed (not defaults). */
+export const GIVEN = '__given';
+
+/** Option names the user typed. */
+export function givenOptions(opts: OptionValues): string[] {
+  const g = opts[GIVEN];
+  return Array.isArray(g) ? g : [];
+}
+
+/**
+ * Reject options that belong to another mode of the command (e.g. `--detector` with `--task failure`):
+ * silently ignoring them would train something the user did not ask for.
+ */
+export function assertOptionsFor(opts: OptionValues, allowed: readonly OptionSpec[], mode: string): void {
+  const ok = new Set([...GLOBAL_OPTIONS.map((o) => o.name), ...allowed.map((o) => o.name), 'seed']);
+  const bad = givenOptions(opts).filter((n) => !ok.has(n));
+  if (bad.length) {
+    throw new ConfigError(`${bad.map((b) => `--${b}`).join(', ')} ${bad.length > 1 ? 'do' : 'does'} not apply to ${mode}.`, { options: bad, mode });
+  }
+}
+
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', description: 'Print one machine-readable JSON document on stdout.', default: false },
@@ -72,6 +93,7 @@ export function parseArgs(argv: readonly string[], options: readonly OptionSpec[
   const specs = new Map<string, OptionSpec>();
   for (const o of [...GLOBAL_OPTIONS, ...options]) specs.set(o.name, o);
   const out: OptionValues = {};
+  const given: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) {
@@ -118,6 +140,7 @@ export function parseArgs(argv: readonly string[], options: readonly OptionSpec[
       }
       value = parseValue(spec, raw);
     }
+    given.push(spec.name);
     if (spec.multiple) {
       const prev = out[spec.name];
       out[spec.name] = [...(Array.isArray(prev) ? prev : []), String(value)];
@@ -128,6 +151,7 @@ export function parseArgs(argv: readonly string[], options: readonly OptionSpec[
   for (const o of [...GLOBAL_OPTIONS, ...options]) {
     if (out[o.name] === undefined && o.default !== undefined) out[o.name] = o.multiple ? [String(o.default)] : o.default;
   }
+  out[GIVEN] = given;
   if (!out.help) {
     for (const o of options) {
       if (o.required && out[o.name] === undefined) {
