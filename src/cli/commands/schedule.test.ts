@@ -53,8 +53,13 @@ describe('schedule command', () => {
 
   it('honours --objective and reads JSON features', async () => {
     const { results } = await run({ instance: fx('features.json'), objective: 'weighted-tardiness' });
-    const r = results[0] as { objectiveKind: string; verified: boolean; knownBound: unknown };
+    const r = results[0] as { objectiveKind: string; verified: boolean; knownBound: unknown; objective: number; lowerBound: number; gapToLowerBoundPct: number | null };
     expect(r.objectiveKind).toBe('weighted-tardiness');
+    // Job A cannot meet its due date (setup 2 after the pinned C, then the mill window [6, 8)): TWT >= 4.
+    expect(r.objective).toBeGreaterThanOrEqual(4);
+    // The tardiness bound is 0 here, so there is no finite relative gap.
+    expect(r.lowerBound).toBe(0);
+    expect(r.gapToLowerBoundPct).toBeNull();
     expect(r.verified).toBe(true);
     expect(r.knownBound).toBeNull();
   });

@@ -30,9 +30,10 @@ function writeAtomic(file: string, text: string): void {
   }
 }
 
-/** Relative gap in percent, 100·(value − reference)/reference. */
-function gapPct(value: number, reference: number): number {
-  return reference === 0 ? (value === 0 ? 0 : Infinity) : (100 * (value - reference)) / reference;
+/** Relative gap in percent, 100·(value − reference)/reference; null when the reference is 0 and value is not. */
+function gapPct(value: number, reference: number): number | null {
+  if (reference === 0) return value === 0 ? 0 : null;
+  return (100 * (value - reference)) / reference;
 }
 
 /** The `schedule` subcommand. Register it in `src/cli/commands/index.ts`. */
@@ -102,7 +103,7 @@ export const scheduleCommand: CommandSpec = {
       const summary = [
         `status ${res.status}`,
         `lower bound ${res.lowerBound ?? '-'}`,
-        ...(known ? [`best known ${known.upper} (gap ${(gapKnown ?? 0).toFixed(2)} %)`] : []),
+        ...(known ? [`best known ${known.upper}${gapKnown !== null ? ` (gap ${gapKnown.toFixed(2)} %)` : ''}`] : []),
         `solver ${res.solver}, ${(res.runtimeMs / 1000).toFixed(1)} s`,
       ];
       const outputs: [string, string][] = [

@@ -36,6 +36,8 @@ describe('renderGanttHtml', () => {
     expect(html).toContain('Cmax 6');
     expect(html).toContain('lower bound 6');
     expect(html).toContain('demo &lt;&amp;&gt;');
+    // Bars are labelled by job index; the legend maps indices to names.
+    expect(html).toContain('0: order&lt;1&gt;');
     // Busy share per machine: lathe 3/6, mill 6/6.
     expect(html).toContain('50% busy');
     expect(html).toContain('100% busy');

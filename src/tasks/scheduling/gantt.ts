@@ -110,7 +110,7 @@ svg g:hover rect{stroke:#000;stroke-width:1.5}.legend span{display:inline-block;
 <body><h1>${esc(title)}</h1><p>${summary.map(esc).join(' · ')}</p>
 <p>Rows are machines; colours and labels are jobs; hatched grey is idle time; dark grey is unavailability; hover a bar for details.</p>
 ${parts.join('\n')}
-<p class="legend">${p.jobs.map((j, i) => `<span style="background:${jobColour(i)}"></span>${esc(j.name)}`).join(' ')}</p>
+<p class="legend">${p.jobs.map((j, i) => `<span style="background:${jobColour(i)}"></span>${j.name === `J${i}` ? esc(j.name) : `${i}: ${esc(j.name)}`}`).join(' ')}</p>
 </body></html>
 `;
 }
