@@ -93,14 +93,18 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const h = this.cfg.heads;
       const dk = d / h;
       const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
-      const proj = (w: tf.LayerVariable | null, bias: tf.LayerVariable | null): tf.Tensor4D =>
-        tf.transpose(tf.reshape(tf.add(tf.matMul(flat, (w as tf.LayerVariable).read() as tf.Tensor2D), (bias as tf.LayerVariable).read()), [b, t, h, dk]), [0, 2, 1, 3]);
+      // Heads folded into the batch: rank-3 batched matmuls [b·h, t, dk].
+      const proj = (w: tf.LayerVariable | null, bias: tf.LayerVariable | null): tf.Tensor3D =>
+        tf.reshape(
+          tf.transpose(tf.reshape(tf.add(tf.matMul(flat, (w as tf.LayerVariable).read() as tf.Tensor2D), (bias as tf.LayerVariable).read()), [b, t, h, dk]), [0, 2, 1, 3]),
+          [b * h, t, dk],
+        );
       const q = proj(this.wq, this.bq);
       const k = proj(this.wk, this.bk);
       const v = proj(this.wv, this.bv);
-      // [b, h, t, t] attention weights: softmax(q kᵀ / √dk).
-      const att = tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dk)));
-      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [b * t, d]) as tf.Tensor2D;
+      // [b·h, t, t] attention weights: softmax(q kᵀ / √dk).
+      const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)));
+      const ctx = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v), [b, h, t, dk]), [0, 2, 1, 3]), [b * t, d]) as tf.Tensor2D;
       const out = tf.add(tf.matMul(ctx, (this.wo as tf.LayerVariable).read() as tf.Tensor2D), (this.bo as tf.LayerVariable).read());
       return tf.reshape(out, [b, t, d]);
     });
