@@ -1,0 +1,184 @@
+/**
+ * Alert rules of the live service and where alerts go.
+ *
+ * Rules (evaluated per asset as readings and scores arrive):
+ * - `threshold`: a sensor above `above` (or below `below`);
+ * - `rate`: a sensor changing faster than `maxRatePerS` (units per second, absolute);
+ * - `score`: the deployed model's failure score above `above`.
+ * Each has hysteresis (`clear`: the condition ends only when the value is back past this level),
+ * a minimum duration (`forMs`: the condition must hold this long before the alert fires) and
+ * de-duplication (one unresolved alert per rule and asset: the store counts re-occurrences).
+ *
+ * Sinks: the store (API), the event hub (SSE), an MQTT topic and a webhook with exponential back-off.
+ */
+import { ConfigError } from '../core/errors.js';
+import type { Alert, AlertSeverity, ReadingStore } from '../storage/store.js';
+import type { EventHub } from './events.js';
+
+/** One alert rule. `assetId` omitted or '*' = every asset. */
+export type AlertRule =
+  | { readonly id: string; readonly kind: 'threshold'; readonly sensorId: string; readonly above?: number; readonly below?: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string }
+  | { readonly id: string; readonly kind: 'rate'; readonly sensorId: string; readonly maxRatePerS: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string }
+  | { readonly id: string; readonly kind: 'score'; readonly above: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string };
+
+/** Something that receives every newly raised alert (not re-occurrences). */
+export type AlertSink = (alert: Alert) => void | Promise<void>;
+
+interface RuleState {
+  active: boolean;
+  since: number | null;
+  lastV: number | null;
+  lastT: number | null;
+}
+
+/** Check a rule's options; throws ConfigError naming the rule. */
+export function validateRule(r: AlertRule): AlertRule {
+  const bad = (msg: string): never => {
+    throw new ConfigError(`alert rule '${r.id}': ${msg}`, { rule: r.id });
+  };
+  if (r.kind === 'threshold' && r.above === undefined && r.below === undefined) bad('a threshold rule needs above or below.');
+  if (r.kind === 'threshold' && r.above !== undefined && r.below !== undefined) bad('give above or below, not both (use two rules).');
+  if (r.kind === 'rate' && !(r.maxRatePerS > 0)) bad('maxRatePerS must be > 0.');
+  if (r.forMs !== undefined && !(r.forMs >= 0)) bad('forMs must be >= 0.');
+  if (r.clear !== undefined) {
+    const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'score' ? r.above : (r.above ?? r.below);
+    const isBelow = r.kind === 'threshold' && r.below !== undefined;
+    if (trig !== undefined && (isBelow ? r.clear < trig : r.clear > trig)) bad(`clear (${r.clear}) must be on the safe side of the trigger (${trig}) for hysteresis.`);
+  }
+  return r;
+}
+
+/** Evaluates rules on values as they arrive and raises alerts through the store and sinks. */
+export class AlertEngine {
+  private readonly state = new Map<string, RuleState>();
+  private readonly sinks: AlertSink[] = [];
+  readonly rules: readonly AlertRule[];
+
+  constructor(
+    private readonly store: ReadingStore,
+    private readonly hub: EventHub,
+    rules: readonly AlertRule[],
+  ) {
+    this.rules = rules.map(validateRule);
+  }
+  /** Add a sink for newly raised alerts (MQTT topic, webhook). */
+  addSink(s: AlertSink): void {
+    this.sinks.push(s);
+  }
+
+  /** Feed one sensor value (threshold and rate rules). */
+  async onValue(assetId: string, sensorId: string, t: number, v: number): Promise<void> {
+    for (const r of this.rules) {
+      if (r.kind === 'score' || r.sensorId !== sensorId || !applies(r, assetId)) continue;
+      const st = this.stateOf(r, assetId);
+      let x: number | null = v;
+      if (r.kind === 'rate') {
+        x = st.lastT !== null && st.lastV !== null && t > st.lastT ? Math.abs(v - st.lastV) / ((t - st.lastT) / 1000) : null;
+        if (t >= (st.lastT ?? -Infinity)) {
+          st.lastT = t;
+          st.lastV = v;
+        }
+        if (x === null) continue;
+      }
+      await this.step(r, assetId, st, t, x);
+    }
+  }
+  /** Feed one model score (score rules). */
+  async onScore(assetId: string, t: number, score: number): Promise<void> {
+    for (const r of this.rules) {
+      if (r.kind !== 'score' || !applies(r, assetId)) continue;
+      await this.step(r, assetId, this.stateOf(r, assetId), t, score);
+    }
+  }
+
+  private stateOf(r: AlertRule, assetId: string): RuleState {
+    const k = `${r.id}\u0000${assetId}`;
+    let st = this.state.get(k);
+    if (!st) {
+      st = { active: false, since: null, lastV: null, lastT: null };
+      this.state.set(k, st);
+    }
+    return st;
+  }
+
+  private async step(r: AlertRule, assetId: string, st: RuleState, t: number, x: number): Promise<void> {
+    const below = r.kind === 'threshold' && r.below !== undefined;
+    const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'score' ? r.above : ((r.above ?? r.below) as number);
+    const clear = r.clear ?? trig;
+    const triggered = below ? x < trig : x > trig;
+    const cleared = below ? x >= clear : x <= clear;
+    if (st.active) {
+      if (cleared) {
+        st.active = false;
+        st.since = null;
+      }
+      return;
+    }
+    if (!triggered) {
+      st.since = null;
+      return;
+    }
+    st.since ??= t;
+    if (t - st.since < (r.forMs ?? 0)) return;
+    st.active = true;
+    const what = r.kind === 'score' ? 'failure score' : r.kind === 'rate' ? `${r.sensorId} rate of change` : r.sensorId;
+    const cmp = below ? 'below' : 'above';
+    const { alert, created } = await this.store.raiseAlert({
+      assetId,
+      rule: r.id,
+      severity: r.severity ?? 'warning',
+      message: `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${trig}${r.forMs ? ` for ${r.forMs} ms` : ''}.`,
+      value: x,
+      dedupKey: `${assetId}/${r.id}`,
+      t,
+    });
+    this.hub.publish({ type: 'alert', alert, created });
+    if (created) for (const s of this.sinks) void Promise.resolve(s(alert)).catch(() => undefined);
+  }
+}
+
+function applies(r: AlertRule, assetId: string): boolean {
+  return r.assetId === undefined || r.assetId === '*' || r.assetId === assetId;
+}
+
+/** Options of `webhookSink`. */
+export interface WebhookOptions {
+  readonly url: string;
+  /** Attempts in all (default 5). */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles each attempt (default 250 ms). */
+  readonly baseDelayMs?: number;
+  /** Per-attempt timeout (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Called when all attempts failed (default: ignore). */
+  readonly onGiveUp?: (alert: Alert, reason: string) => void;
+}
+
+/**
+ * A sink that POSTs each alert as JSON to a webhook, retrying network errors, 429 and 5xx with
+ * exponential back-off (baseDelayMs · 2^attempt). 4xx other than 429 is not retried.
+ */
+export function webhookSink(o: WebhookOptions): AlertSink {
+  const max = o.maxAttempts ?? 5;
+  const base = o.baseDelayMs ?? 250;
+  return async (alert) => {
+    let reason = '';
+    for (let attempt = 0; attempt < max; attempt++) {
+      if (attempt > 0) await new Promise((res) => setTimeout(res, base * 2 ** (attempt - 1)));
+      try {
+        const res = await fetch(o.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ alert }),
+          signal: AbortSignal.timeout(o.timeoutMs ?? 5000),
+        });
+        if (res.ok) return;
+        reason = `HTTP ${res.status}`;
+        if (res.status < 500 && res.status !== 429) break;
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+    }
+    o.onGiveUp?.(alert, reason);
+  };
+}
