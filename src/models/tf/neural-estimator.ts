@@ -4,7 +4,7 @@
  * A subclass only builds its layers (`buildLayers`); this class owns everything else:
  * - input checks, per-feature standardisation (fitted on the training part only), regression target
  *   standardisation;
- * - a custom training loop: Adam, mini-batches in a seeded shuffled order, per-sample weights
+ * - a custom training loop: Adam (fused into one kernel per variable on wasm, ./adam.ts), mini-batches in a seeded shuffled order, per-sample weights
  *   (`FitOptions.sampleWeight` × class weights, normalised to mean 1 so the learning rate keeps its
  *   meaning), early stopping on validation loss with best-weights restore (`FitOptions.validation`, or a
  *   seeded stratified `validationFraction` of the training data);
@@ -23,6 +23,7 @@ import { ConfigError, DataError, ModelFormatError, NotFittedError, NotFoundError
 import { Rng } from '../../core/random.js';
 import { sampleSize, type Estimator, type FitHistory, type FitOptions, type Samples, type TaskKind } from '../estimator.js';
 import { initBackend, tf } from './backend.js';
+import { FusedAdam } from './adam.js';
 import { boolOption, enumOption, intOption, numOption, positiveOption } from './options.js';
 
 /** Version of the saved `model.json` layout. Bump on incompatible change. */
@@ -433,10 +434,10 @@ export abstract class NeuralEstimator implements Estimator {
       kernelRegularizer: c.l2 > 0 ? tf.regularizers.l2({ l2: c.l2 }) : undefined,
     });
     this.model = model;
-    const optimizer = tf.train.adam(c.learningRate);
-    // Without an explicit list tfjs differentiates with respect to every trainable variable in the
-    // process (other models' too).
+    // An explicit variable list: without one tfjs differentiates with respect to every trainable
+    // variable in the process (other models' too).
     const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = new FusedAdam(varList, c.learningRate);
     const lossKind: LossKind = regression ? 'mse' : k === 2 ? 'binary' : 'softmax';
     const yt = regression && this.target ? Float64Array.from(y, (v) => (v - (this.target as { mean: number }).mean) / (this.target as { std: number }).std) : y;
     const valYt = valY && regression && this.target ? Float64Array.from(valY, (v) => (v - (this.target as { mean: number }).mean) / (this.target as { std: number }).std) : valY;
@@ -466,13 +467,12 @@ export abstract class NeuralEstimator implements Estimator {
             const xb = tf.tensor(xBuf.subarray(0, m * d), [m, ...x.shape]);
             const yb = tf.tensor2d(yBuf.subarray(0, m * outUnits), [m, outUnits]);
             const wb = tf.tensor1d(wBuf.subarray(0, m));
-            const l = optimizer.minimize(() => {
+            return optimizer.minimize(() => {
               const z = model.apply(xb, { training: true }) as tf.Tensor2D;
               let total = tf.div(tf.sum(tf.mul(perSampleLoss(z, yb, lossKind), wb)), m);
               for (const reg of model.losses) total = tf.add(total, reg());
               return total as tf.Scalar;
-            }, true, varList);
-            return l ? (l.dataSync()[0] as number) : NaN;
+            });
           });
           total += value * m;
         }
