@@ -99,3 +99,12 @@ describe('detect (in-process)', () => {
     await expect(detectAnomaliesRun(base({ model, data: narrow }), ctx())).rejects.toThrow(/Column 'vibration' not found/);
   });
 });
+
+describe('detector.json', () => {
+  it('is valid JSON with the threshold on its own line near the top, easy to edit', () => {
+    const text = readFileSync(path.join(model, 'detector.json'), 'utf8');
+    const lines = text.split('\n');
+    expect(lines.findIndex((l) => /^ {2}"threshold": -?\d/.test(l))).toBe(4);
+    expect(JSON.parse(text).threshold).toBeTypeOf('number');
+  });
+});

@@ -24,7 +24,7 @@ import { AGGREGATE_MODES, type AggregateMode } from './aggregate.js';
 import { machinesFromTable, sensorColumns, type ColumnRoles, type MachineData } from './data.js';
 import { AnomalyDetector, type DetectionResult } from './detector.js';
 import { evaluateEvents, labelSpans, type EventEvaluation, type LabelSpan } from './evaluate.js';
-import { ANOMALY_MANIFEST_FILE, ANOMALY_MODEL_FORMAT_VERSION, DETECTOR_FILE, isNeuralDetector, loadAnomalyModel, readAnomalyManifest, type AnomalyManifest } from './model-dir.js';
+import { ANOMALY_MANIFEST_FILE, ANOMALY_MODEL_FORMAT_VERSION, DETECTOR_FILE, detectorJsonText, isNeuralDetector, loadAnomalyModel, readAnomalyManifest, type AnomalyManifest } from './model-dir.js';
 import { anomalyReportHtml } from './report.js';
 import { SCORER_KINDS, type ScorerKind } from './scorers.js';
 
@@ -212,7 +212,7 @@ export async function trainAnomalyCommandRun(opts: OptionValues, ctx: CommandCon
   };
   await writeModelDir(out, async (dir) => {
     writeFileAtomic(path.join(dir, ANOMALY_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    writeFileAtomic(path.join(dir, DETECTOR_FILE), JSON.stringify(state) + '\n');
+    writeFileAtomic(path.join(dir, DETECTOR_FILE), detectorJsonText(state));
     writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
     writeFileAtomic(
       path.join(dir, 'report.html'),

@@ -81,6 +81,16 @@ export async function loadAnomalyModel(dir: string): Promise<LoadedAnomalyModel>
   return { dir, manifest, detector };
 }
 
+/**
+ * detector.json text for people as well as programs: one top-level field per line with `threshold`
+ * near the top, so it is easy to find and edit; the bulky scorer state stays on one line.
+ */
+export function detectorJsonText(state: DetectorState): string {
+  const { formatVersion, kind, detector, threshold, scorer, ...rest } = state;
+  const fields: [string, unknown][] = [['formatVersion', formatVersion], ['kind', kind], ['detector', detector], ['threshold', threshold], ...Object.entries(rest), ['scorer', scorer]];
+  return `{\n${fields.map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n`;
+}
+
 /** True for detectors that need the TensorFlow.js backend. */
 export function isNeuralDetector(kind: string): boolean {
   return kind === 'autoencoder' || kind === 'window-autoencoder' || kind === 'lstm-autoencoder';
