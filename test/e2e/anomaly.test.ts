@@ -1,5 +1,5 @@
 // Anomaly detection end to end, as a user runs it (issue 5 §4): train on normal readings, detect on
-// streams with labelled anomalies, edit the threshold, bad input.
+// streams with labelled anomalies.
 //
 // Until `detect` and `train --task anomaly` are registered in src/cli/commands/index.ts / train.ts,
 // the CLI is run through a small wrapper (written below) that adds them to the same runner
@@ -79,7 +79,7 @@ describe('train --task anomaly → detect', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 
-  it('detect scores every row, reproduces the training evaluation, and honours an edited threshold', () => {
+  it('detect scores every row and reproduces the training evaluation', () => {
     const alarms = path.join(dir, 'alarms.csv');
     const r = cli(['detect', '--model', model, '--data', streams, '--labels', labels, '--out', alarms, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -91,14 +91,7 @@ describe('train --task anomaly → detect', () => {
     expect(lines.length).toBe(6001);
     expect(lines.slice(1).filter((l) => l.split(',')[4] === '1').length).toBe(out.alarms);
     expect(out.events.length).toBe(out.evaluation.alarmEvents);
-    // Edit the saved threshold by hand: far above every score → no alarms.
-    const file = path.join(model, 'detector.json');
-    const det = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...det, threshold: 1e9 }));
-    const quiet = cli(['detect', '--model', model, '--data', streams, '--json']);
-    expect(quiet.code, quiet.stderr).toBe(0);
-    expect(JSON.parse(quiet.stdout)).toMatchObject({ alarms: 0, events: [], threshold: 1e9 });
   });
-  // Bad input (unknown columns, missing model, damaged detector.json) is tested in-process in
-  // src/tasks/anomaly/cli.test.ts: each CLI spawn costs seconds on the shared machine.
+  // Bad input (unknown columns, missing model, damaged detector.json) and a hand-edited threshold are
+  // tested in-process in src/tasks/anomaly/cli.test.ts: each CLI spawn costs seconds on the shared machine.
 });

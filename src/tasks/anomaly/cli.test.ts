@@ -107,4 +107,17 @@ describe('detector.json', () => {
     expect(lines.findIndex((l) => /^ {2}"threshold": -?\d/.test(l))).toBe(4);
     expect(JSON.parse(text).threshold).toBeTypeOf('number');
   });
+  it('a hand-edited threshold is what detect uses', async () => {
+    const edited = path.join(dir, 'edited');
+    mkdirSync(edited);
+    writeFileSync(path.join(edited, 'shopfloor-model.json'), readFileSync(path.join(model, 'shopfloor-model.json')));
+    const text = readFileSync(path.join(model, 'detector.json'), 'utf8');
+    const before = ctx();
+    await detectAnomaliesRun(base({ model, data: streams }), before);
+    expect(before.value.alarms).toBeGreaterThan(0);
+    writeFileSync(path.join(edited, 'detector.json'), text.replace(/^ {2}"threshold": .*,$/m, '  "threshold": 1e9,'));
+    const after = ctx();
+    await detectAnomaliesRun(base({ model: edited, data: streams }), after);
+    expect(after.value).toMatchObject({ alarms: 0, events: [], threshold: 1e9 });
+  });
 });
