@@ -150,7 +150,11 @@ export class RulPreprocessor {
         const v = table.numeric(name);
         let s = 0;
         let n = 0;
-        for (const x of v) if (!Number.isNaN(x)) (s += x), n++;
+        for (const x of v) {
+          if (Number.isNaN(x)) continue;
+          s += x;
+          n++;
+        }
         const mu = n > 0 ? s / n : 0;
         let ss = 0;
         for (const x of v) if (!Number.isNaN(x)) ss += (x - mu) ** 2;

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/errors.js';
+import { Table, numericColumn } from '../../core/table.js';
+import { simulateRunToFailure } from '../../sim/run-to-failure.js';
+import { RulPreprocessor, finalWindows, rulTargets, trainingWindows, windowFeatureNames, windowFeatures } from './data.js';
+
+const SETTINGS = ['op_setting_1', 'op_setting_2', 'op_setting_3'];
+
+describe('rulTargets', () => {
+  it('is the cycles left, capped (piece-wise linear)', () => {
+    const units = [1, 1, 1, 1, 2, 2];
+    const time = [1, 2, 3, 4, 10, 11];
+    expect([...rulTargets(units, time, 2)]).toEqual([2, 2, 1, 0, 1, 0]);
+    expect([...rulTargets(units, time, 125)]).toEqual([3, 2, 1, 0, 1, 0]);
+  });
+  it('does not depend on row order', () => {
+    expect([...rulTargets([1, 1, 1], [3, 1, 2], 125)]).toEqual([0, 2, 1]);
+  });
+  it('rejects a non-positive cap', () => {
+    expect(() => rulTargets([1], [1], 0)).toThrow(ConfigError);
+  });
+});
+
+describe('RulPreprocessor', () => {
+  const sim = simulateRunToFailure({ seed: 3, units: 20, testUnits: 10, sensors: 9, conditions: 3 });
+  const n = sim.train.nRows;
+  // Add a constant and a quantised (98% one value) channel, as s1 and s6 of C-MAPSS FD001.
+  const quant = Float64Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 21.61 : 21.6));
+  const train = sim.train.drop(['timestamp', 'condition', 'health_index', 'rul']).withColumns([numericColumn('c1', new Float64Array(n).fill(518.67)), numericColumn('q6', quant)]);
+
+  it('finds the regimes and drops constant and near-constant sensors with a reason', () => {
+    const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: SETTINGS });
+    expect(prep.state.nRegimes).toBe(3);
+    expect(prep.state.dropped.map((d) => d.name).sort()).toEqual(['c1', 'q6']);
+    expect(prep.state.dropped[0]?.reason).toMatch(/near-constant/);
+    expect(prep.sensors).toHaveLength(9);
+    expect(prep.sensors).not.toContain('op_setting_1');
+  });
+
+  it('normalises each sensor within its regime (≈ zero mean, unit sd per regime on train)', () => {
+    const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: SETTINGS });
+    const s = prep.transform(train, 125);
+    const cond = sim.train.numeric('condition');
+    const m = s.nFeatures;
+    for (const c of [1, 2, 3]) {
+      let sum = 0;
+      let sq = 0;
+      let cnt = 0;
+      for (let i = 0; i < n; i++) {
+        if (cond[i] !== c) continue;
+        const v = s.values[i * m] as number;
+        sum += v;
+        sq += v * v;
+        cnt++;
+      }
+      expect(Math.abs(sum / cnt)).toBeLessThan(0.05);
+      expect(Math.sqrt(sq / cnt)).toBeGreaterThan(0.9);
+      expect(Math.sqrt(sq / cnt)).toBeLessThan(1.1);
+    }
+    expect(s.targets?.length).toBe(n);
+  });
+
+  it('round-trips through its saved state', () => {
+    const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: SETTINGS });
+    const again = RulPreprocessor.fromState(JSON.parse(JSON.stringify(prep.state)));
+    expect(Array.from(again.transform(sim.test).values)).toEqual(Array.from(prep.transform(sim.test).values));
+  });
+
+  it('uses a plain z-score without setting columns', () => {
+    const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: [], sensors: ['s2', 's3'] });
+    expect(prep.state.regimeNormalizer).toBeNull();
+    const s = prep.transform(train);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += s.values[i * 2] as number;
+    expect(Math.abs(sum / n)).toBeLessThan(1e-3);
+  });
+
+  it('refuses data where every sensor is constant', () => {
+    const t = new Table([numericColumn('unit', [1, 1, 2, 2]), numericColumn('cycle', [1, 2, 1, 2]), numericColumn('s', [1, 1, 1, 1])]);
+    expect(() => RulPreprocessor.fit(t, { unit: 'unit', time: 'cycle', settings: [] })).toThrow(/constant/);
+  });
+
+  it('makes training windows within units and one final window per unit (short units padded)', () => {
+    const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: SETTINGS });
+    const tw = trainingWindows(prep.transform(train, 125), 10);
+    expect(tw.samples.shape).toEqual([10, prep.sensors.length]);
+    expect(tw.y.every((v) => v >= 0 && v <= 125)).toBe(true);
+    const fw = finalWindows(prep.transform(sim.test), 500);
+    expect(fw.samples.n).toBe(10);
+  });
+});
+
+describe('windowFeatures', () => {
+  it('computes last, mean, slope, min and max per sensor', () => {
+    // One window of 4 steps, 2 sensors: a ramp 0,1,2,3 and a constant 5.
+    const x = Float32Array.from([0, 5, 1, 5, 2, 5, 3, 5]);
+    const f = windowFeatures(x, 1, 4, 2, [7]);
+    expect(Array.from(f)).toEqual([3, 1.5, 1, 0, 3, 5, 5, 0, 5, 5, 7]);
+    expect(windowFeatureNames(['a', 'b'], 'cycle')).toEqual(['a_last', 'a_mean', 'a_slope', 'a_min', 'a_max', 'b_last', 'b_mean', 'b_slope', 'b_min', 'b_max', 'cycle']);
+  });
+});

@@ -1,0 +1,106 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, ModelFormatError, NotFoundError } from '../../core/errors.js';
+import { writeCsv } from '../../io/write.js';
+import { rmse } from '../../evaluation/metrics.js';
+import { simulateRunToFailure } from '../../sim/run-to-failure.js';
+import { evaluateRul, isRulModelDir, loadRulModel, trainRul } from './rul.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rul-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A small multi-regime fleet (as C-MAPSS FD002/FD004), written as a CSV with a unit and a time column.
+const sim = simulateRunToFailure({ seed: 5, units: 30, testUnits: 20, sensors: 9, conditions: 3 });
+const trainCsv = path.join(dir, 'train.csv');
+const testCsv = path.join(dir, 'test.csv');
+const rulFile = path.join(dir, 'rul.txt');
+writeCsv(trainCsv, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul']));
+writeCsv(testCsv, sim.test.drop(['timestamp', 'condition']));
+const truth = sim.testRul.numeric('rul');
+writeFileSync(rulFile, Array.from(truth, (v) => `${v} `).join('\n') + '\n');
+const csv = { format: 'csv' as const, unit: 'unit', time: 'cycle', settings: ['op_setting_1', 'op_setting_2', 'op_setting_3'] };
+
+describe('trainRul / evaluateRul (gbdt on window features, simulated multi-regime data)', () => {
+  const out = path.join(dir, 'model');
+  it('writes a complete model directory atomically and beats the constant predictor on test units', async () => {
+    const r = await trainRul({ ...csv, data: trainCsv, out, model: 'gbdt', window: 15, cap: 125, seed: 1, settingsOverride: { epochs: 150, patience: 20 } });
+    expect(r.manifest.preprocessor.nRegimes).toBe(3);
+    expect(r.manifest.members.map((m) => m.name)).toEqual(['gbdt']);
+    for (const f of ['shopfloor-model.json', 'metrics.json', 'report.html']) expect(existsSync(path.join(out, f))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(isRulModelDir(out)).toBe(true);
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Predicted vs true RUL');
+    expect(html).toContain('<svg');
+
+    const e = await evaluateRul({ model: out, data: testCsv, format: 'csv', rul: rulFile, report: path.join(dir, 'eval.html') });
+    expect(e.units).toBe(20);
+    // The simulator's test units can have far more than `cap` cycles left; score against the capped
+    // truth (what the model can know) and compare with the best constant prediction.
+    const capped = Array.from(truth, (v) => Math.min(125, v));
+    const mean = capped.reduce((a, b) => a + b, 0) / capped.length;
+    const baseline = rmse(capped, new Array(capped.length).fill(mean));
+    expect(e.rmse).not.toBeNull();
+    expect(rmse(capped, e.predictions.map((p) => p.predicted))).toBeLessThan(0.8 * baseline);
+    expect(e.score as number).toBeGreaterThan(0);
+    expect(e.predictions.every((p) => p.predicted >= 0 && p.predicted <= 125)).toBe(true);
+    expect(readFileSync(path.join(dir, 'eval.html'), 'utf8')).toContain('RUL trajectories');
+  });
+
+  it('loads back and predicts identically; predictions only without a truth file', async () => {
+    const a = await evaluateRul({ model: out, data: testCsv, format: 'csv' });
+    const b = await evaluateRul({ model: out, data: testCsv, format: 'csv' });
+    expect(a.rmse).toBeNull();
+    expect(a.predictions).toEqual(b.predictions);
+    const m = await loadRulModel(out);
+    expect(m.manifest.window).toBe(15);
+  });
+
+  it('refuses a truth file with the wrong number of units', async () => {
+    const bad = path.join(dir, 'bad-rul.txt');
+    writeFileSync(bad, '10\n20\n');
+    await expect(evaluateRul({ model: out, data: testCsv, format: 'csv', rul: bad })).rejects.toThrow(/2 true RUL values but .* 20 units/);
+  });
+});
+
+describe('trainRul options and errors', () => {
+  it('needs the unit and time columns of a CSV', async () => {
+    await expect(trainRul({ data: trainCsv, format: 'csv', out: path.join(dir, 'x') })).rejects.toThrow(ConfigError);
+  });
+  it('rejects an unknown model and a bad window', async () => {
+    await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'svm' as never })).rejects.toThrow(/expected one of/);
+    await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), window: 0 })).rejects.toThrow(/--window/);
+    expect(existsSync(path.join(dir, 'x'))).toBe(false);
+  });
+  it('rejects a directory that is not a RUL model', async () => {
+    await expect(loadRulModel(path.join(dir, 'nope'))).rejects.toThrow(NotFoundError);
+    const other = path.join(dir, 'other');
+    rmSync(other, { recursive: true, force: true });
+    writeFileSync(path.join(dir, 'dummy'), '');
+    await import('node:fs').then((fs) => fs.mkdirSync(other));
+    writeFileSync(path.join(other, 'shopfloor-model.json'), JSON.stringify({ formatVersion: 1, task: 'failure' }));
+    await expect(loadRulModel(other)).rejects.toThrow(ModelFormatError);
+    expect(isRulModelDir(other)).toBe(false);
+  });
+});
+
+describe('ensemble', () => {
+  it('averages its members (gbdt + a tiny cnn1d) and saves both', async () => {
+    const out = path.join(dir, 'ens');
+    const r = await trainRul({ ...csv, data: trainCsv, out, model: 'ensemble', members: ['gbdt', 'cnn1d'], window: 10, seed: 2, settingsOverride: { epochs: 1, patience: 1 } });
+    expect(r.manifest.members.map((m) => m.name)).toEqual(['gbdt', 'cnn1d']);
+    const m = await loadRulModel(out);
+    const e = await evaluateRul({ model: out, data: testCsv, format: 'csv', rul: rulFile });
+    // The mean of the members' clamped predictions, recomputed here from each member.
+    const { finalWindows } = await import('./data.js');
+    const { memberInput } = await import('./models.js');
+    const { readCsv } = await import('../../io/csv/index.js');
+    const w = finalWindows(m.preprocessor.transform(await readCsv(testCsv, { schema: { unit: 'categorical' } })), 10);
+    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-features', w.samples)) as Promise<Float64Array>);
+    const p1 = await (m.members[1]?.estimator.predict(w.samples) as Promise<Float64Array>);
+    const c = (v: number): number => Math.min(125, Math.max(0, v));
+    e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
+  }, 60_000);
+});
