@@ -114,11 +114,15 @@ export class AlertEngine {
       }
       return;
     }
-    if (!triggered) {
+    // Hysteresis also holds a pending condition: it ends only at the clear level, so noise around the
+    // trigger does not restart the minimum-duration timer.
+    if (st.since === null) {
+      if (!triggered) return;
+      st.since = t;
+    } else if (cleared) {
       st.since = null;
       return;
     }
-    st.since ??= t;
     if (t - st.since < (r.forMs ?? 0)) return;
     st.active = true;
     const what = r.kind === 'score' ? 'failure score' : r.kind === 'rate' ? `${r.sensorId} rate of change` : r.sensorId;
