@@ -32,7 +32,8 @@ import { fileURLToPath } from 'node:url';
 import { loadAi4i } from '../src/io/datasets/ai4i.js';
 import { stratifiedKFold, stratifiedSplit } from '../src/preprocess/splits.js';
 import { tabular } from '../src/models/estimator.js';
-import { GradientBoostedTrees, bestF1Threshold, type GradientBoostedTreesOptions } from '../src/models/trees/index.js';
+import { GradientBoostedTrees, type GradientBoostedTreesOptions } from '../src/models/trees/index.js';
+import { averagePrecision, bestF1Threshold, rocAuc } from '../src/evaluation/metrics.js';
 import type { CategoricalColumn } from '../src/core/table.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -53,49 +54,6 @@ export const OURS: GradientBoostedTreesOptions = {
 };
 
 // ------------------------------------------------------------------------------------------ metrics
-
-/** ROC-AUC by the rank statistic (Mann–Whitney U) with mid-ranks for ties. */
-export function rocAuc(y: ArrayLike<number>, s: ArrayLike<number>): number {
-  const n = y.length;
-  const o = Array.from({ length: n }, (_, i) => i).sort((a, b) => (s[a] as number) - (s[b] as number));
-  let rankSum = 0;
-  let pos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && s[o[j + 1] as number] === s[o[i] as number]) j++;
-    const mid = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (y[o[k] as number] === 1) {
-        rankSum += mid;
-        pos++;
-      }
-    }
-    i = j + 1;
-  }
-  const neg = n - pos;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
-/** PR-AUC as average precision, Σ (R_k − R_{k−1}) · P_k over distinct thresholds (scikit-learn's definition). */
-export function averagePrecision(y: ArrayLike<number>, s: ArrayLike<number>): number {
-  const n = y.length;
-  const o = Array.from({ length: n }, (_, i) => i).sort((a, b) => (s[b] as number) - (s[a] as number));
-  let pos = 0;
-  for (let i = 0; i < n; i++) if (y[i] === 1) pos++;
-  let tp = 0;
-  let fp = 0;
-  let prevR = 0;
-  let ap = 0;
-  for (let i = 0; i < n; i++) {
-    if (y[o[i] as number] === 1) tp++;
-    else fp++;
-    if (i + 1 < n && s[o[i + 1] as number] === s[o[i] as number]) continue;
-    const r = tp / pos;
-    ap += (r - prevR) * (tp / (tp + fp));
-    prevR = r;
-  }
-  return ap;
-}
 
 function f1At(y: ArrayLike<number>, s: ArrayLike<number>, t: number): { f1: number; precision: number; recall: number } {
   let tp = 0;

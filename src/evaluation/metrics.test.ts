@@ -36,6 +36,12 @@ describe('metrics', () => {
     const pc = perClass(confusionMatrix(y, pred, 2));
     expect(pc[1]!.f1).toBeCloseTo(f1, 12);
     expect(f1).toBeCloseTo(10 / 12, 12); // predict ≥0.35 → tp 5, fp 2, fn 0
+    // Cut between distinct scores: at 0.25 → tp 3, fp 1 → F1 6/7 beats 0.6 (F1 0.8).
+    const r = bestF1Threshold([0, 0, 1, 0, 1, 1], [0.1, 0.2, 0.3, 0.4, 0.8, 0.9]);
+    expect(r.f1).toBeCloseTo(6 / 7, 12);
+    expect(r.threshold).toBeCloseTo(0.25, 12);
+    expect(bestF1Threshold([0, 0], [0.1, 0.2])).toEqual({ threshold: 0.5, f1: 0 });
+    expect(() => bestF1Threshold([0, 1], [0.1])).toThrow(RangeError);
   });
   it('report: macro-F1, accuracy, RMSE, PHM score', () => {
     const r = classificationReport([0, 1, 2, 2], [0, 1, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0], ['a', 'b', 'c']);

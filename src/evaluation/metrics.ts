@@ -142,7 +142,9 @@ export function averagePrecision(yTrue: ArrayLike<number>, score: ArrayLike<numb
  * rather than sitting exactly on one sample. Never call this with test data.
  */
 export function bestF1Threshold(yTrue: ArrayLike<number>, score: ArrayLike<number>): { threshold: number; f1: number } {
+  if (score.length !== yTrue.length) throw new RangeError(`bestF1Threshold: ${yTrue.length} labels but ${score.length} scores`);
   const { tps, fps, thr, pos } = cumulative(yTrue, score);
+  if (pos === 0) return { threshold: 0.5, f1: 0 }; // nothing to tune on: keep the neutral cut
   let best = -1;
   let bestI = -1;
   for (let i = 0; i < tps.length; i++) {

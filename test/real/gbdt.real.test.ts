@@ -13,8 +13,9 @@ import { describe, expect, it } from 'vitest';
 import type { CategoricalColumn } from '../../src/core/table.js';
 import { loadAi4i } from '../../src/io/datasets/ai4i.js';
 import { tabular } from '../../src/models/estimator.js';
-import { bestF1Threshold, GradientBoostedTrees, type GradientBoostedTreesOptions } from '../../src/models/trees/index.js';
+import { GradientBoostedTrees, type GradientBoostedTreesOptions } from '../../src/models/trees/index.js';
 import { stratifiedKFold, stratifiedSplit } from '../../src/preprocess/splits.js';
+import { bestF1Threshold } from '../../src/evaluation/metrics.js';
 import { dataPath, hasData } from './datasets.js';
 
 const FILE = 'ai4i2020/ai4i2020.csv';

@@ -7,7 +7,6 @@ import { Rng } from '../../core/random.js';
 import { tabular } from '../estimator.js';
 import { binValue, fitBinMapper } from './binning.js';
 import { GradientBoostedTrees, loadGradientBoostedTrees } from './gradient-boosted-trees.js';
-import { bestF1Threshold } from './threshold.js';
 
 /** n rows × d uniform features in [-1, 1], label from `label(row)`. */
 function dataset(n: number, d: number, seed: number, label: (r: Float32Array, rng: Rng) => number) {
@@ -308,18 +307,5 @@ describe('GradientBoostedTrees', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('bestF1Threshold', () => {
-  it('finds the F1-maximising cut between distinct scores', () => {
-    const y = [0, 0, 1, 0, 1, 1];
-    const s = [0.1, 0.2, 0.3, 0.4, 0.8, 0.9];
-    // Cut at 0.25 → predicted positive {0.3, 0.4, 0.8, 0.9}: tp 3, fp 1 → F1 6/7; cut at 0.6 → tp 2, fn 1 → F1 0.8.
-    const r = bestF1Threshold(y, s);
-    expect(r.f1).toBeCloseTo(6 / 7, 12);
-    expect(r.threshold).toBeCloseTo(0.25, 12);
-    expect(bestF1Threshold([0, 0], [0.1, 0.2])).toEqual({ threshold: 0.5, f1: 0 });
-    expect(() => bestF1Threshold([0, 1], [0.1])).toThrow(RangeError);
   });
 });

@@ -10,4 +10,3 @@ export {
   type GbdtModelJson,
   type ImportanceType,
 } from './gradient-boosted-trees.js';
-export { bestF1Threshold, type ThresholdResult } from './threshold.js';
