@@ -111,7 +111,7 @@ export function anomalyReportHtml(r: AnomalyReportInput): string {
     const spans = (r.spans ?? []).filter((s) => s.machine === m.id);
     if (spans.length) series.push({ name: 'labelled anomaly (start)', x: spans.map((s) => s.start), y: spans.map(() => r.threshold), points: true });
     charts.push(
-      `<div>${lineChart(series, { title: `${m.id || 'series'}: ${d.events.length} alarm events`, xName: 'sample', yName: 'normalised score', width: 1000, height: 300 })}</div>`,
+      `<div>${lineChart(series, { title: `${m.id || 'series'}: ${d.events.length} alarm events`, xName: 'sample', yName: 'normalised score', width: 1000, height: 300, xMin: 0, xMax: Math.max(1, d.score.length - 1) })}</div>`,
     );
   });
   parts.push(`<div class="charts">${charts.join('\n')}</div>`);
