@@ -35,6 +35,9 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const xv = heapF32(backend, input);
   const g = heapF32(backend, dy);
   out.fill(0);
+  // Channels innermost: every read is contiguous. best/arg hold the running maximum per channel.
+  const best = new Float32Array(C);
+  const arg = new Int32Array(C);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const h0 = Math.max(0, oh * SH - top);
@@ -42,21 +45,33 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
       for (let ow = 0; ow < OW; ow++) {
         const w0 = Math.max(0, ow * SW - left);
         const w1 = Math.min(W, ow * SW - left + FW);
-        const gBase = ((b * OH + oh) * OW + ow) * C;
-        for (let c = 0; c < C; c++) {
-          let best = -Infinity;
-          let arg = -1;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const i = ((b * H + h) * W + w) * C + c;
-              const v = xv[i] as number;
-              if (v > best || arg < 0) {
-                best = v;
-                arg = i;
+        if (h1 <= h0 || w1 <= w0) continue;
+        let first = true;
+        for (let h = h0; h < h1; h++) {
+          for (let w = w0; w < w1; w++) {
+            const base = ((b * H + h) * W + w) * C;
+            if (first) {
+              for (let c = 0; c < C; c++) {
+                best[c] = xv[base + c] as number;
+                arg[c] = base + c;
+              }
+              first = false;
+              continue;
+            }
+            for (let c = 0; c < C; c++) {
+              const v = xv[base + c] as number;
+              // Strictly greater: the first maximum in scan order wins, as on the cpu backend.
+              if (v > (best[c] as number)) {
+                best[c] = v;
+                arg[c] = base + c;
               }
             }
           }
-          if (arg >= 0) out[arg] = (out[arg] as number) + (g[gBase + c] as number);
+        }
+        const gBase = ((b * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          const i = arg[c] as number;
+          out[i] = (out[i] as number) + (g[gBase + c] as number);
         }
       }
     }
