@@ -1,0 +1,119 @@
+/**
+ * RUL on C-MAPSS FD001: shopfloor's TensorFlow.js deep CNN (Li et al. 2018) and LSTM against the same
+ * networks in PyTorch (bench/rul_torch.py, Debian python3-torch, one thread), trained in the same run on
+ * the very same windows: the TypeScript side prepares them (piece-wise linear target capped at 125,
+ * windows of 30 cycles, the 14 informative sensors, per-regime normalisation), writes them as float32
+ * files, trains its models, then runs the Python peer on the files. Same architecture, batch size,
+ * Adam learning rate, epochs (fixed: no early stopping, so both sides do the same work), input and
+ * target standardisation. Reports test RMSE and PHM08 score at the last cycle of each test unit, and
+ * seconds per epoch as a ratio (TF.js / PyTorch; the machine is shared and noisy, only the ratio means
+ * something). Writes bench/results/rul.json.
+ *
+ *   npx tsx bench/rul.bench.ts            (RUL_BENCH_EPOCHS=3, RUL_BENCH_MODELS=cnn1d,lstm)
+ *
+ * Short runs (a few epochs) compare speed and early learning, not converged accuracy: docs/rul.md has
+ * the converged (early-stopped) shopfloor numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCmapss, loadCmapssRul } from '../src/io/datasets/cmapss.js';
+import { rmse, phmScore } from '../src/evaluation/metrics.js';
+import { backendInfo, initBackend } from '../src/models/tf/backend.js';
+import { LSTM } from '../src/models/tf/index.js';
+import type { Estimator } from '../src/models/estimator.js';
+import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
+import { CMAPSS_SETTINGS } from '../src/tasks/rul/rul.js';
+import { RulPreprocessor, finalWindows, trainingWindows } from '../src/tasks/rul/data.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DATA = process.env.SHOPFLOOR_DATA ?? path.resolve(here, '../../shared/data');
+const EPOCHS = Number(process.env.RUL_BENCH_EPOCHS ?? 3);
+const MODELS = (process.env.RUL_BENCH_MODELS ?? 'cnn1d,lstm').split(',');
+const BATCH = 256;
+const LR = 1e-3;
+const SEED = 42;
+const CAP = 125;
+const W = 30;
+
+const PUBLISHED = [
+  ['CNN (Babu et al. 2016)', 18.45],
+  ['LSTM (Zheng et al. 2017)', 16.14],
+  ['DCNN (Li et al. 2018)', 12.61],
+  ['Transformers (2022–24)', '10.6–11.4'],
+] as const;
+
+async function main(): Promise<void> {
+  await initBackend();
+  const train = await loadCmapss(path.join(DATA, 'cmapss/train_FD001.txt'));
+  const test = await loadCmapss(path.join(DATA, 'cmapss/test_FD001.txt'));
+  const truth = await loadCmapssRul(path.join(DATA, 'cmapss/RUL_FD001.txt'));
+  const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS] });
+  const tw = trainingWindows(prep.transform(train, CAP), W);
+  const te = finalWindows(prep.transform(test), W);
+  const F = prep.sensors.length;
+  const dir = mkdtempSync(path.join(tmpdir(), 'rul-bench-'));
+  try {
+    writeFileSync(path.join(dir, 'xtrain.f32'), tw.samples.x);
+    writeFileSync(path.join(dir, 'ytrain.f32'), Float32Array.from(tw.y));
+    writeFileSync(path.join(dir, 'xtest.f32'), te.samples.x);
+    writeFileSync(path.join(dir, 'ytest.f32'), Float32Array.from(truth));
+    writeFileSync(
+      path.join(dir, 'meta.json'),
+      JSON.stringify({ steps: W, features: F, nTrain: tw.samples.n, nTest: te.samples.n, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: SEED, cap: CAP, models: MODELS }),
+    );
+    const ours: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> = {};
+    for (const name of MODELS) {
+      const common = { task: 'regression' as const, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, patience: 0, seed: SEED };
+      const m: Estimator & { parameterCount: number; dispose(): void } =
+        name === 'cnn1d' ? new DeepCNN1D(common) : new LSTM({ ...common, units: [64, 32], denseUnits: [32] });
+      const times: number[] = [];
+      let last = performance.now();
+      await m.fit(tw.samples, tw.y, {
+        onEpoch: () => {
+          const now = performance.now();
+          times.push((now - last) / 1000);
+          last = now;
+        },
+      });
+      const p = (await m.predict(te.samples)).map((v) => Math.min(CAP, Math.max(0, v)));
+      times.sort((a, b) => a - b);
+      ours[name] = { rmse: rmse(truth, p), score: phmScore(truth, p), secondsPerEpoch: times[Math.floor(times.length / 2)] as number, parameters: m.parameterCount };
+      console.log(`shopfloor ${name}: RMSE ${ours[name].rmse.toFixed(2)}, ${ours[name].secondsPerEpoch.toFixed(1)} s/epoch`);
+      m.dispose();
+    }
+    const py = spawnSync('/usr/bin/python3', [path.join(here, 'rul_torch.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (py.status !== 0) throw new Error(`rul_torch.py failed (${py.status}): ${py.stderr}`);
+    const torch = JSON.parse(py.stdout) as { torch: string; threads: number; models: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> };
+    const rows = MODELS.map((name) => {
+      const a = ours[name];
+      const b = torch.models[name];
+      return { model: name, shopfloor: a, pytorch: b, epochTimeRatio: a && b ? a.secondsPerEpoch / b.secondsPerEpoch : null };
+    });
+    console.log(`\nFD001, ${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LR}, ${tw.samples.n} training windows, 100 test units`);
+    console.log('model   | shopfloor RMSE | PyTorch RMSE | shopfloor s/epoch | PyTorch s/epoch | ratio');
+    for (const r of rows) {
+      console.log(
+        `${r.model.padEnd(7)} | ${r.shopfloor?.rmse.toFixed(2).padStart(14)} | ${r.pytorch?.rmse.toFixed(2).padStart(12)} | ${r.shopfloor?.secondsPerEpoch.toFixed(2).padStart(17)} | ${r.pytorch?.secondsPerEpoch.toFixed(2).padStart(15)} | ${r.epochTimeRatio?.toFixed(2)}`,
+      );
+    }
+    console.log('published FD001 RMSE: ' + PUBLISHED.map(([k, v]) => `${k} ${v}`).join('; '));
+    const result = {
+      benchmark: 'rul-fd001',
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg: loadavg(), node: process.version, backend: backendInfo() },
+      protocol: { window: W, cap: CAP, sensors: prep.sensors, trainWindows: tw.samples.n, testUnits: te.samples.n, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: SEED, earlyStopping: false },
+      pytorch: { version: torch.torch, threads: torch.threads },
+      rows,
+      published: Object.fromEntries(PUBLISHED),
+    };
+    mkdirSync(path.join(here, 'results'), { recursive: true });
+    writeFileSync(path.join(here, 'results', 'rul.json'), JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,112 @@
+"""PyTorch peer of bench/rul.bench.ts: the same Li et al. (2018) deep CNN and the same LSTM, trained on
+the very windows the TypeScript side wrote (float32 files), with the same batch size, learning rate
+(Adam), epochs, input and target standardisation. One thread (torch.set_num_threads(1)), like the
+single-threaded wasm backend. Prints one JSON document: per model, test RMSE at the last cycle of each
+test unit (clamped to [0, cap]), PHM08 score and seconds per epoch.
+
+Usage: /usr/bin/python3 bench/rul_torch.py DIR   (DIR holds meta.json and the .f32 files)
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+torch.set_num_threads(1)
+
+
+def load(d, name, shape):
+    return np.fromfile(f"{d}/{name}.f32", dtype=np.float32).reshape(shape)
+
+
+class DCNN(nn.Module):
+    """Li, Ding & Sun 2018: 4 × Conv1d(10 filters, kernel 10, same, tanh), Conv1d(1, 3), FC 100 tanh."""
+
+    def __init__(self, steps, features):
+        super().__init__()
+        layers = []
+        c = features
+        for _ in range(4):
+            layers += [nn.Conv1d(c, 10, 10, padding="same"), nn.Tanh()]
+            c = 10
+        layers += [nn.Conv1d(10, 1, 3, padding="same"), nn.Tanh()]
+        self.conv = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(steps, 100), nn.Tanh(), nn.Linear(100, 1))
+
+    def forward(self, x):  # x: [b, steps, features]
+        return self.head(self.conv(x.transpose(1, 2))).squeeze(-1)
+
+
+class LSTMNet(nn.Module):
+    """LSTM(64) → LSTM(32) (last step) → Dense 32 ReLU → linear, as shopfloor's LSTM({units: [64, 32], denseUnits: [32]})."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.l1 = nn.LSTM(features, 64, batch_first=True)
+        self.l2 = nn.LSTM(64, 32, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        h, _ = self.l1(x)
+        h, _ = self.l2(h)
+        return self.head(h[:, -1, :]).squeeze(-1)
+
+
+def phm(y, p):
+    d = p - y
+    return float(np.sum(np.where(d < 0, np.exp(-d / 13) - 1, np.exp(d / 10) - 1)))
+
+
+def main():
+    d = sys.argv[1]
+    meta = json.load(open(f"{d}/meta.json"))
+    s, f = meta["steps"], meta["features"]
+    xtr = load(d, "xtrain", (meta["nTrain"], s, f))
+    ytr = load(d, "ytrain", (meta["nTrain"],))
+    xte = load(d, "xtest", (meta["nTest"], s, f))
+    yte = load(d, "ytest", (meta["nTest"],))
+    # Standardise inputs per feature and the target with training statistics (as NeuralEstimator does).
+    mu = xtr.reshape(-1, f).mean(0)
+    sd = xtr.reshape(-1, f).std(0)
+    sd[sd < 1e-12] = 1
+    xtr = (xtr - mu) / sd
+    xte = (xte - mu) / sd
+    ym, ys = float(ytr.mean()), float(ytr.std())
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": {}}
+    for name in meta["models"]:
+        torch.manual_seed(meta["seed"])
+        net = DCNN(s, f) if name == "cnn1d" else LSTMNet(f)
+        opt = torch.optim.Adam(net.parameters(), lr=meta["learningRate"])
+        xt = torch.from_numpy(xtr)
+        yt = torch.from_numpy((ytr - ym) / ys)
+        g = torch.Generator().manual_seed(meta["seed"])
+        epoch_s = []
+        for _ in range(meta["epochs"]):
+            t0 = time.perf_counter()
+            net.train()
+            perm = torch.randperm(len(xt), generator=g)
+            for i in range(0, len(xt), meta["batchSize"]):
+                idx = perm[i : i + meta["batchSize"]]
+                opt.zero_grad()
+                loss = torch.mean((net(xt[idx]) - yt[idx]) ** 2)
+                loss.backward()
+                opt.step()
+            epoch_s.append(time.perf_counter() - t0)
+        net.eval()
+        with torch.no_grad():
+            p = net(torch.from_numpy(xte)).numpy() * ys + ym
+        p = np.clip(p, 0, meta["cap"])
+        out["models"][name] = {
+            "rmse": float(math.sqrt(np.mean((p - yte) ** 2))),
+            "score": phm(yte, p),
+            "secondsPerEpoch": float(np.median(epoch_s)),
+            "parameters": int(sum(q.numel() for q in net.parameters())),
+        }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
