@@ -8,14 +8,15 @@ import { AUTO_CANDIDATES, FAILURE_MODELS, isNeural, type FailureModelName } from
 import { trainFailureModel } from '../../tasks/maintenance/failure.js';
 import { fileSha256, MODEL_FORMAT_VERSION, saveModelFiles, writeModelDir, type ModelManifest } from '../../tasks/maintenance/artifact.js';
 import { failureMetricsJson, failureReportHtml } from '../../evaluation/failure-report.js';
-import { list, num, str } from '../args.js';
-import type { CommandContext, CommandSpec, OptionValues } from '../command.js';
+import { assertOptionsFor, list, num, str } from '../args.js';
+import type { CommandContext, CommandSpec, OptionSpec, OptionValues } from '../command.js';
+import { ANOMALY_TRAIN_OPTIONS, trainAnomalyCommandRun } from '../../tasks/anomaly/cli.js';
 import { CSV_OPTIONS, csvOptionsFrom } from '../data-options.js';
 import { libraryVersions, shopfloorVersion } from '../version.js';
 
-export const TRAIN_OPTIONS = [
+export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'data', type: 'string', required: true, description: 'Training CSV (plain or gzip).' },
-  { name: 'target', type: 'string', required: true, description: "Target column, e.g. 'Machine failure'; several 0/1 flag columns separated by commas make a multiclass target (none / flag / multiple)." },
+  { name: 'target', type: 'string', description: "Target column, e.g. 'Machine failure'; several 0/1 flag columns separated by commas make a multiclass target (none / flag / multiple)." },
   { name: 'model', type: 'string', default: 'auto', choices: ['auto', ...FAILURE_MODELS], description: "Model; 'auto' cross-validates the candidates on the training part and keeps the best PR-AUC." },
   { name: 'candidates', type: 'string', default: AUTO_CANDIDATES.join(','), description: `Models tried by --model auto (comma-separated; from ${FAILURE_MODELS.join(', ')}).` },
   { name: 'drop', type: 'string', multiple: true, description: 'Columns never used as features (comma-separated or repeated).' },
@@ -27,17 +28,43 @@ export const TRAIN_OPTIONS = [
   { name: 'out', type: 'string', required: true, description: 'Model directory to write (replaced atomically if it exists).' },
   { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: "TensorFlow.js backend for neural models ('auto': tfjs-node if installed, else wasm)." },
   ...CSV_OPTIONS,
-] as const;
+];
+
+const TASK_OPTION: OptionSpec = {
+  name: 'task',
+  type: 'string',
+  default: 'failure',
+  choices: ['failure', 'anomaly'],
+  description: 'failure: classify failures from labelled rows; anomaly: learn normal behaviour without labels.',
+};
+
+/** Union of every task's options (same name = same meaning); each task rejects the others' options. */
+function mergeOptions(...lists: readonly (readonly OptionSpec[])[]): OptionSpec[] {
+  const out = new Map<string, OptionSpec>();
+  for (const l of lists) for (const o of l) if (!out.has(o.name)) out.set(o.name, o);
+  return [...out.values()];
+}
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'Train a failure-prediction model; report held-out and cross-validated metrics; write a model directory.',
-  help: `Example:
+  summary: 'Train a model (failure prediction, or anomaly detection without labels) and write a model directory with honest metrics.',
+  help: `Examples:
   shopfloor train --data ai4i2020.csv --target "Machine failure" --seed 42 --out m --json
-  shopfloor train --data ai4i2020.csv --target TWF,HDF,PWF,OSF --model gbdt --out modes`,
+  shopfloor train --data ai4i2020.csv --target TWF,HDF,PWF,OSF --model gbdt --out modes
+  shopfloor train --task anomaly --data normal.csv --unit machine --time timestamp --detector iforest --out det`,
   seeded: true,
-  options: TRAIN_OPTIONS,
+  options: mergeOptions([TASK_OPTION], TRAIN_OPTIONS, ANOMALY_TRAIN_OPTIONS),
   async run(opts, ctx) {
+    const task = str(opts, 'task') ?? 'failure';
+    if (task === 'anomaly') {
+      assertOptionsFor(opts, [TASK_OPTION, ...ANOMALY_TRAIN_OPTIONS], '--task anomaly');
+      await trainAnomalyCommandRun(opts, ctx);
+      return;
+    }
+    assertOptionsFor(opts, [TASK_OPTION, ...TRAIN_OPTIONS], '--task failure');
+    if (str(opts, 'target') === undefined) {
+      throw new ConfigError('shopfloor train: --target is required for --task failure (the column to predict, e.g. --target "Machine failure").', { option: 'target' });
+    }
     await runTrain(opts, ctx);
   },
 };
