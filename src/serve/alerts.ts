@@ -131,7 +131,7 @@ export class AlertEngine {
       assetId,
       rule: r.id,
       severity: r.severity ?? 'warning',
-      message: `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${trig}${r.forMs ? ` for ${r.forMs} ms` : ''}.`,
+      message: `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${+trig.toPrecision(4)}${r.forMs ? ` for ${r.forMs} ms` : ''}.`,
       value: x,
       dedupKey: `${assetId}/${r.id}`,
       t,
