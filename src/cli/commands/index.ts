@@ -5,7 +5,8 @@ import { detectCommand } from './detect.js';
 import { evaluateCommand } from './evaluate.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
+import { scheduleCommand } from './schedule.js';
 import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly CommandSpec[] = [demoCommand, trainCommand, evaluateCommand, predictCommand, detectCommand, simulateCommand, inspectCommand];
+export const COMMANDS: readonly CommandSpec[] = [demoCommand, trainCommand, evaluateCommand, predictCommand, detectCommand, scheduleCommand, simulateCommand, inspectCommand];
