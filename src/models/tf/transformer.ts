@@ -6,7 +6,7 @@
  * which trains without learning-rate warm-up), a final LayerNorm, mean pooling over time, optional
  * dense layers and a linear output. For remaining-useful-life regression on C-MAPSS this is the family
  * of Mo et al. 2021 ("Remaining useful life estimation via transformer encoder enhanced by a gated
- * convolutional unit") and Chen et al. 2022, reported at RMSE 10.6–11.4 on FD001.
+ * convolutional unit", J. Intell. Manuf.) and its successors, reported at RMSE 10.6–11.4 on FD001.
  *
  * tfjs-layers has no attention layer: {@link MultiHeadSelfAttention} and {@link PositionalEncoding}
  * are custom layers registered with `tf.serialization`, so the model saves and loads through the

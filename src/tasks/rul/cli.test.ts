@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../cli/args.js';
+import type { CommandContext } from '../../cli/command.js';
+import { silentProgress } from '../../cli/progress.js';
+import { writeCsv } from '../../io/write.js';
+import { simulateRunToFailure } from '../../sim/run-to-failure.js';
+import { RUL_EVALUATE_OPTIONS, RUL_TRAIN_OPTIONS, runEvaluateRul, runTrainRul } from './cli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rul-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fakeCtx(): CommandContext & { results: unknown[]; infos: string[]; warnings: string[] } {
+  const results: unknown[] = [];
+  const infos: string[] = [];
+  const warnings: string[] = [];
+  return {
+    json: true,
+    quiet: true,
+    seed: 7,
+    results,
+    infos,
+    warnings,
+    info: (m) => infos.push(m),
+    warn: (m) => warnings.push(m),
+    result: (v) => results.push(v),
+    progress: () => silentProgress,
+  };
+}
+
+describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
+  it('parses the documented options, trains, evaluates and returns the JSON document', async () => {
+    const sim = simulateRunToFailure({ seed: 8, units: 24, testUnits: 12, sensors: 6, conditions: 1 });
+    const train = path.join(dir, 'train.csv');
+    const test = path.join(dir, 'test.csv');
+    const rul = path.join(dir, 'rul.txt');
+    writeCsv(train, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul']).drop(['op_setting_1', 'op_setting_2', 'op_setting_3']));
+    writeCsv(test, sim.test.drop(['timestamp', 'condition', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
+    writeFileSync(rul, Array.from(sim.testRul.numeric('rul'), String).join('\n') + '\n');
+    const out = path.join(dir, 'm');
+    const targs = parseArgs(['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--model', 'gbdt', '--window', '12', '--cap', '100', '--epochs', '80'], RUL_TRAIN_OPTIONS, 'train');
+    const ctx = fakeCtx();
+    const t = await runTrainRul(targs, ctx);
+    expect(t.model).toBe('gbdt');
+    expect(t.window).toBe(12);
+    expect(t.cap).toBe(100);
+    expect(t.regimes).toBe(1);
+    expect(ctx.results).toHaveLength(1);
+
+    const eargs = parseArgs(['--model', out, '--data', test, '--format', 'csv', '--rul', rul], RUL_EVALUATE_OPTIONS, 'evaluate');
+    const ctx2 = fakeCtx();
+    const e = await runEvaluateRul(eargs, ctx2);
+    expect(e.units).toBe(12);
+    expect(typeof e.rmse).toBe('number');
+    expect(typeof e.score).toBe('number');
+    expect(ctx2.warnings).toEqual([]);
+  }, 30_000);
+
+  it('rejects an unknown model name at parse time', () => {
+    expect(() => parseArgs(['--data', 'x', '--out', 'y', '--model', 'svm'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
+  });
+});
