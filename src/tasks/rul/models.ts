@@ -118,13 +118,17 @@ export function meanPrediction(preds: readonly Float64Array[]): Float64Array {
   return out;
 }
 
-/** Parse and check an ensemble member list. @throws ConfigError for unknown or repeated names. */
+/**
+ * Parse and check an ensemble member list. A name may repeat: the k-th copy of a model is trained with
+ * seed `seed + 1000·k` (a seeded bag: different row/column subsamples for gbdt, different initial
+ * weights and batch order for the nets).
+ * @throws ConfigError for unknown names or an empty list.
+ */
 export function checkMembers(names: readonly string[]): RulMemberName[] {
   const allowed = RUL_MODELS.filter((m) => m !== 'ensemble') as string[];
   const out: RulMemberName[] = [];
   for (const n of names) {
     if (!allowed.includes(n)) throw new ConfigError(`--members: '${n}' is not a model; expected some of ${allowed.join(', ')}.`, { option: 'members', value: n });
-    if (out.includes(n as RulMemberName)) throw new ConfigError(`--members: '${n}' is listed twice.`, { option: 'members', value: n });
     out.push(n as RulMemberName);
   }
   if (out.length === 0) throw new ConfigError('--members: an ensemble needs at least one member.', { option: 'members' });

@@ -204,8 +204,9 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   if (members.some((m) => inputOf(m) === 'windows')) await initBackend();
 
   const fitted: { name: RulMemberName; est: Estimator; input: RulInput; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
-  for (const name of members) {
-    const options = defaultMemberOptions(name, { seed, ...(o.settingsOverride ?? {}) });
+  for (const [i, name] of members.entries()) {
+    const copy = members.slice(0, i).filter((m) => m === name).length;
+    const options = defaultMemberOptions(name, { ...(o.settingsOverride ?? {}), seed: seed + 1000 * copy });
     const est = createMember(name, options);
     const input = inputOf(name);
     const tm = performance.now();
