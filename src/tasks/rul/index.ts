@@ -1,0 +1,41 @@
+/**
+ * Remaining-useful-life regression (docs/rul.md): data preparation, the model zoo, training and
+ * evaluation with the standard C-MAPSS protocol, and the CLI entry points.
+ */
+export {
+  DEFAULT_RUL_CAP,
+  DEFAULT_RUL_WINDOW,
+  DEFAULT_CONSTANT_SHARE,
+  RulPreprocessor,
+  rulTargets,
+  trainingWindows,
+  finalWindows,
+  windowFeatures,
+  windowFeatureNames,
+  WINDOW_STATS,
+  type RulColumns,
+  type RulPreprocessOptions,
+  type RulPreprocessorState,
+  type DroppedSensor,
+} from './data.js';
+export { DeepCNN1D, type DeepCNN1DOptions } from './dcnn.js';
+export { RUL_MODELS, DEFAULT_ENSEMBLE, type RulModelName, type RulMemberName, type RulInput } from './models.js';
+export {
+  trainRul,
+  evaluateRul,
+  loadRulModel,
+  isRulModelDir,
+  predictWindows,
+  RUL_FORMAT_VERSION,
+  RUL_MANIFEST_FILE,
+  CMAPSS_SETTINGS,
+  type TrainRulOptions,
+  type TrainRulResult,
+  type EvaluateRulOptions,
+  type EvaluateRulResult,
+  type RulManifest,
+  type RulMemberInfo,
+  type LoadedRulModel,
+  type RulFormat,
+} from './rul.js';
+export { RUL_TRAIN_OPTIONS, RUL_EVALUATE_OPTIONS, runTrainRul, runEvaluateRul } from './cli.js';
