@@ -9,6 +9,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { ConfigError } from '../core/errors.js';
 import { MANIFEST_FILE } from '../tasks/maintenance/artifact.js';
+import { PgStore } from '../storage/pg-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import type { ReadingStore } from '../storage/store.js';
 import { webhookSink, type AlertRule } from './alerts.js';
@@ -23,7 +24,7 @@ export interface ServiceOptions {
   readonly port?: number;
   /** Interface for HTTP and MQTT (default 127.0.0.1). */
   readonly host?: string;
-  /** SQLite file (default shopfloor.db). */
+  /** SQLite file (default shopfloor.db), or a postgres:// URL for the PostgreSQL store. */
   readonly dbFile?: string;
   /** Embedded broker port (default 1883; 0 = any free port). */
   readonly mqttPort?: number;
@@ -65,9 +66,10 @@ const STARTUP_TOKEN = 'startup-admin';
 export async function startService(o: ServiceOptions = {}): Promise<RunningService> {
   const log = o.log ?? (() => undefined);
   const host = o.host ?? '127.0.0.1';
-  const dbFile = path.resolve(o.dbFile ?? 'shopfloor.db');
-  mkdirSync(path.dirname(dbFile), { recursive: true });
-  const store = new SqliteStore({ file: dbFile });
+  const isPg = /^postgres(ql)?:\/\//.test(o.dbFile ?? '');
+  const dbFile = isPg ? path.resolve('shopfloor.db') : path.resolve(o.dbFile ?? 'shopfloor.db');
+  if (!isPg) mkdirSync(path.dirname(dbFile), { recursive: true });
+  const store: ReadingStore = isPg ? await PgStore.open({ connectionString: o.dbFile as string }) : new SqliteStore({ file: dbFile });
   const timers: NodeJS.Timeout[] = [];
   const closers: (() => Promise<void>)[] = [];
   try {

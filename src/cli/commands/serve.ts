@@ -18,7 +18,7 @@ See docs/service.md for the API, the MQTT topics and the alert rules.`,
   options: [
     { name: 'port', type: 'integer', default: 8080, min: 0, max: 65535, description: 'HTTP port (0 = any free port).' },
     { name: 'host', type: 'string', default: '127.0.0.1', description: 'Interface to listen on (HTTP and MQTT).' },
-    { name: 'db', type: 'string', default: 'shopfloor.db', description: 'SQLite database file.' },
+    { name: 'db', type: 'string', default: 'shopfloor.db', description: 'SQLite database file, or a postgres:// URL (PostgreSQL store).' },
     { name: 'mqtt-port', type: 'integer', default: 1883, min: 0, max: 65535, description: 'Embedded MQTT broker port (0 = any free port).' },
     { name: 'mqtt-password', type: 'string', description: "Password of MQTT user 'shopfloor' (default: random, printed)." },
     { name: 'webhook', type: 'string', description: 'POST every new alert to this URL (retried with exponential back-off).' },
