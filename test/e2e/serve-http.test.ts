@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -220,6 +221,25 @@ describe('metrics, openapi, errors, events', () => {
     await small.close();
     expect(codes).toEqual([200, 200, 200, 429, 429]);
     expect(last.json().error.code).toBe('SF_RATE_LIMIT');
+  });
+  it('drops a server-sent-events client that stops reading instead of buffering without bound', async () => {
+    const srv = await createApp(core, { sseMaxBufferBytes: 64 * 1024 });
+    await srv.listen({ host: '127.0.0.1', port: 0 });
+    const port = (srv.server.address() as AddressInfo).port;
+    const base = core.hub.subscribers;
+    const sock = net.connect(port, '127.0.0.1');
+    sock.write(`GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${viewer}\r\n\r\n`);
+    await new Promise<void>((r) => sock.once('data', () => r()));
+    sock.pause(); // a consumer that never reads again
+    expect(core.hub.subscribers).toBe(base + 1);
+    const pad = 'x'.repeat(1000);
+    for (let i = 0; i < 20_000 && core.hub.subscribers > base; i++) {
+      core.hub.publish({ type: 'readings', assetId: pad, count: i, t: 0 });
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(core.hub.subscribers).toBe(base); // dropped: memory stays bounded
+    sock.destroy();
+    await srv.close();
   });
   it('pushes predictions and alerts over server-sent events', async () => {
     const srv = await createApp(core);

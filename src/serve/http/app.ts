@@ -94,7 +94,7 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     // No coercion ("12" is not 12) and no silent stripping of unknown fields: refuse them.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } },
   });
   const routes: RouteDoc[] = [];
   app.addHook('onRoute', (r) => {
