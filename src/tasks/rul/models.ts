@@ -18,7 +18,7 @@ export type RulModelName = (typeof RUL_MODELS)[number];
 /** A single (non-ensemble) model. */
 export type RulMemberName = Exclude<RulModelName, 'ensemble'>;
 /** Members of the default ensemble. */
-export const DEFAULT_ENSEMBLE: readonly RulMemberName[] = ['gbdt', 'cnn1d'];
+export const DEFAULT_ENSEMBLE: readonly RulMemberName[] = ['gbdt', 'gbdt', 'gbdt', 'cnn1d'];
 
 /** What a member reads: raw windows or flat window features. */
 export type RulInput = 'windows' | 'window-features';

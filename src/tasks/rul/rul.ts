@@ -76,7 +76,7 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly out: string;
   /** ['gbdt'] or any of {@link RUL_MODELS}. */
   readonly model?: RulModelName;
-  /** Ensemble members [gbdt, cnn1d]. */
+  /** Ensemble members [gbdt, gbdt, gbdt, cnn1d] (three seeded gbdt and the deep CNN). */
   readonly members?: readonly string[];
   /** Window length in cycles [30]. */
   readonly window?: number;
