@@ -79,15 +79,18 @@ export class Ingestor {
     }
     this.metrics.inc('shopfloor_readings_ingested_total', { source }, res.inserted);
     if (res.duplicates) this.metrics.inc('shopfloor_readings_duplicate_total', {}, res.duplicates);
+    // Only newly stored readings go on: a redelivered duplicate must not move alert state or scores.
+    const skip = new Set(res.duplicateIndexes);
+    const fresh = skip.size ? readings.filter((_, i) => !skip.has(i)) : readings;
     const perAsset = new Map<string, { count: number; t: number }>();
-    for (const r of readings) {
+    for (const r of fresh) {
       const a = perAsset.get(r.assetId) ?? { count: 0, t: r.t };
       a.count++;
       a.t = Math.max(a.t, r.t);
       perAsset.set(r.assetId, a);
     }
     for (const [assetId, a] of perAsset) this.hub.publish({ type: 'readings', assetId, count: a.count, t: a.t });
-    for (const fn of this.listeners) await fn(readings);
+    if (fresh.length) for (const fn of this.listeners) await fn(fresh);
     return res;
   }
   /** Count a rejection (bad message) from `source`. */

@@ -154,7 +154,7 @@ export class PgStore implements ReadingStore {
   }
 
   async insertReadings(readings: readonly Reading[]): Promise<InsertResult> {
-    if (readings.length === 0) return { inserted: 0, duplicates: 0 };
+    if (readings.length === 0) return { inserted: 0, duplicates: 0, duplicateIndexes: [] };
     return this.tx(async (c) => {
       const pairs = [...new Set(readings.map((r) => `${r.assetId}\u0000${r.sensorId}`))];
       const known = await c.query('SELECT asset_id, id FROM sensors WHERE (asset_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [pairs.map((p) => p.split('\u0000')[0]), pairs.map((p) => p.split('\u0000')[1])]);
@@ -164,15 +164,23 @@ export class PgStore implements ReadingStore {
         const r = readings[bad] as Reading;
         throw new NotFoundError(`Reading ${bad}: unknown sensor '${r.sensorId}' of asset '${r.assetId}'; register it first (PUT /assets/${r.assetId}/sensors/${r.sensorId}).`, { index: bad, assetId: r.assetId, sensorId: r.sensorId });
       }
-      const res = await c.query('INSERT INTO readings (asset_id, sensor_id, t, v, q) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::smallint[]) ON CONFLICT DO NOTHING', [
+      const res = await c.query('INSERT INTO readings (asset_id, sensor_id, t, v, q) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::smallint[]) ON CONFLICT DO NOTHING RETURNING asset_id, sensor_id, t', [
         readings.map((r) => r.assetId),
         readings.map((r) => r.sensorId),
         readings.map((r) => r.t),
         readings.map((r) => r.v),
         readings.map((r) => qCode(r.q)),
       ]);
-      const inserted = res.rowCount ?? 0;
-      return { inserted, duplicates: readings.length - inserted };
+      // The first occurrence of a key in the batch is the one stored; later ones are duplicates.
+      const fresh = new Set((res.rows as Row[]).map((r) => `${String(r.asset_id)}\u0000${String(r.sensor_id)}\u0000${String(r.t)}`));
+      const duplicateIndexes: number[] = [];
+      readings.forEach((r, i) => {
+        const k = `${r.assetId}\u0000${r.sensorId}\u0000${r.t}`;
+        if (fresh.has(k)) fresh.delete(k);
+        else duplicateIndexes.push(i);
+      });
+      const inserted = readings.length - duplicateIndexes.length;
+      return { inserted, duplicates: duplicateIndexes.length, duplicateIndexes };
     });
   }
   async queryReadings(q: ReadingQuery): Promise<Reading[]> {

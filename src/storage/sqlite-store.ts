@@ -150,6 +150,7 @@ export class SqliteStore implements ReadingStore {
   async insertReadings(readings: readonly Reading[]): Promise<InsertResult> {
     const run = this.db.transaction((rs: readonly Reading[]) => {
       const known = new Set<string>();
+      const duplicateIndexes: number[] = [];
       let inserted = 0;
       for (let i = 0; i < rs.length; i++) {
         const r = rs[i] as Reading;
@@ -164,9 +165,11 @@ export class SqliteStore implements ReadingStore {
           }
           known.add(key);
         }
-        inserted += this.insertReading.run(r.assetId, r.sensorId, r.t, r.v, qCode(r.q)).changes;
+        const changed = this.insertReading.run(r.assetId, r.sensorId, r.t, r.v, qCode(r.q)).changes;
+        inserted += changed;
+        if (changed === 0) duplicateIndexes.push(i);
       }
-      return { inserted, duplicates: rs.length - inserted };
+      return { inserted, duplicates: rs.length - inserted, duplicateIndexes };
     });
     return run(readings);
   }

@@ -49,6 +49,8 @@ export interface Reading {
 export interface InsertResult {
   readonly inserted: number;
   readonly duplicates: number;
+  /** Indexes (into the batch) of the readings not stored because they were duplicates, ascending. */
+  readonly duplicateIndexes: readonly number[];
 }
 
 /** Range query. Without `bucketMs` raw readings come back; with it, one row per bucket. */

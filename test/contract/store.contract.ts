@@ -37,7 +37,7 @@ export function describeStoreContract(name: string, open: () => Promise<ReadingS
     it('stores out-of-order readings and returns them ascending, with quality', async () => {
       const s = await fresh();
       const res = await s.insertReadings([r(300, 3), r(100, 1, 'uncertain'), r(200, null, 'bad')]);
-      expect(res).toEqual({ inserted: 3, duplicates: 0 });
+      expect(res).toEqual({ inserted: 3, duplicates: 0, duplicateIndexes: [] });
       const got = await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 0, to: 1000 });
       expect(got.map((x) => [x.t, x.v, x.q])).toEqual([
         [100, 1, 'uncertain'],
@@ -52,11 +52,11 @@ export function describeStoreContract(name: string, open: () => Promise<ReadingS
       const s = await fresh();
       await s.insertReadings([r(100, 1)]);
       const res = await s.insertReadings([r(100, 99), r(101, 2), r(101, 3)]);
-      expect(res).toEqual({ inserted: 1, duplicates: 2 });
+      expect(res).toEqual({ inserted: 1, duplicates: 2, duplicateIndexes: [0, 2] });
       const got = await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 0, to: 1000 });
       expect(got.map((x) => x.v)).toEqual([1, 2]);
       // the same t on another sensor is not a duplicate
-      expect(await s.insertReadings([r(100, 5, 'good', 'rpm')])).toEqual({ inserted: 1, duplicates: 0 });
+      expect(await s.insertReadings([r(100, 5, 'good', 'rpm')])).toEqual({ inserted: 1, duplicates: 0, duplicateIndexes: [] });
     });
 
     it('rejects a batch naming an unknown sensor and stores none of it (one transaction)', async () => {

@@ -125,6 +125,20 @@ describe('readings', () => {
     expect(r.body).toEqual({ inserted: 1, duplicates: 0 });
   });
 
+  it('back-fills from CSV upload, skipping empty cells, and rejects text in a sensor column', async () => {
+    const csv = `t,torque,tool_wear\n${new Date(T0 + 900_000).toISOString()},41.5,12\n${new Date(T0 + 901_000).toISOString()},,13\n`;
+    const r = await app.inject({ method: 'POST', url: '/assets/mill-1/readings/csv', headers: { ...auth(operator), 'content-type': 'text/csv' }, payload: csv });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ inserted: 3, duplicates: 0, rows: 2 });
+    const q = await call('GET', `/assets/mill-1/sensors/tool_wear/readings?from=${T0 + 900_000}&to=${T0 + 902_000}`, viewer);
+    expect((q.body.readings as { v: number }[]).map((x) => x.v)).toEqual([12, 13]);
+    const bad = await app.inject({ method: 'POST', url: '/assets/mill-1/readings/csv', headers: { ...auth(operator), 'content-type': 'text/csv' }, payload: `t,torque\n${T0},high\n` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('SF_DATA_TYPE');
+    const ghost = await app.inject({ method: 'POST', url: '/assets/mill-1/readings/csv', headers: { ...auth(operator), 'content-type': 'text/csv' }, payload: `t,ghost\n${T0},1\n` });
+    expect(ghost.statusCode).toBe(404);
+  });
+
   it('refuses an oversized payload with 413', async () => {
     const readings = Array.from({ length: 2000 }, (_, i) => ({ asset: 'mill-1', sensor: 'torque', t: T0 + 100_000 + i, v: i }));
     const r = await call('POST', '/readings', operator, { readings });
@@ -176,9 +190,11 @@ describe('models, deployments, predictions, alerts', () => {
     await call('POST', '/readings', operator, { readings: readings.map((r) => ({ ...r, t: t + 1000, v: r.v + 0.5 })) });
     const preds = await call('GET', '/assets/mill-1/predictions', viewer);
     expect((preds.body as unknown as { modelId: number; t: number }[])[0]).toMatchObject({ modelId, t: t + 1000 });
-    const open = (await call('GET', '/alerts?status=open&assetId=mill-1', viewer)).body as unknown as { id: number; rule: string; occurrences: number }[];
+    const open = (await call('GET', '/alerts?status=open&assetId=mill-1', viewer)).body as unknown as { id: number; rule: string; occurrences: number; raisedAt: number; value: number }[];
     expect(open.map((a) => a.rule)).toEqual(['torque-high']);
     expect(open[0]?.occurrences).toBe(1); // still above the clear level: no re-fire
+    // raised by the new reading, not by the duplicate (t0+2000, v 99) the readings test sent earlier
+    expect(open[0]).toMatchObject({ raisedAt: t, value: 65 });
     const id = open[0]!.id;
     expect((await call('POST', `/alerts/${id}/acknowledge`, viewer)).status).toBe(403);
     expect((await call('POST', `/alerts/${id}/acknowledge`, operator)).body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'op' });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { NotFoundError } from '../../core/errors.js';
+import { DataError, NotFoundError } from '../../core/errors.js';
+import { parseCsv } from '../../io/csv/index.js';
 import { loadModelDir } from '../../tasks/maintenance/artifact.js';
 import { ID_PATTERN, QUALITIES, ROLES, type Reading, type Role, type TokenRecord } from '../../storage/store.js';
 import type { ServiceCore } from '../core.js';
@@ -236,6 +237,42 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
         return { assetId: r.asset, sensorId: r.sensor, t: parseTimestamp(r.t, where), v: parseValue(r.v, q, where), q };
       });
       return core.ingestor.ingest(readings, 'http');
+    },
+  );
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post(
+    '/assets/:assetId/readings/csv',
+    {
+      config: { minRole: 'operator' },
+      schema: {
+        summary: "Back-fill from CSV (content-type text/csv): a time column 't' (epoch ms or ISO 8601) and one column per sensor id; an empty cell is no reading. One transaction; duplicates idempotent.",
+        tags: ['readings'],
+        params: assetParams,
+        response: { 200: { type: 'object', properties: { inserted: { type: 'integer' }, duplicates: { type: 'integer' }, rows: { type: 'integer' } } }, ...errs },
+      },
+    },
+    async (req) => {
+      const { assetId } = req.params as { assetId: string };
+      const table = parseCsv(req.body as Buffer);
+      const tcol = table.columns.find((c) => c.name === 't' || c.name === 'timestamp' || c.name === 'time');
+      if (!tcol || !('values' in tcol)) {
+        throw new DataError('SF_DATA_COLUMN', `CSV upload: need a time column 't' of epoch ms or ISO 8601 date-times; columns are ${table.names.join(', ')}.`, { columns: table.names });
+      }
+      const times = tcol.values;
+      const readings: Reading[] = [];
+      for (const c of table.columns) {
+        if (c === tcol) continue;
+        if (c.kind !== 'numeric') throw new DataError('SF_DATA_TYPE', `CSV upload: column '${c.name}' must hold numbers (it is read as ${c.kind}).`, { column: c.name });
+        for (let i = 0; i < table.nRows; i++) {
+          const v = c.values[i] as number;
+          if (Number.isNaN(v)) continue;
+          readings.push({ assetId, sensorId: c.name, t: parseTimestamp(times[i], `CSV row ${i + 2}`), v: parseValue(v, 'good', `CSV row ${i + 2}, column '${c.name}'`), q: 'good' });
+        }
+      }
+      if (readings.length === 0) throw new DataError('SF_DATA_EMPTY', 'CSV upload: no readings in the file.', {});
+      if (readings.length > maxBatch * 10) throw new HttpError(413, 'SF_PAYLOAD_TOO_LARGE', `CSV upload: ${readings.length} readings; at most ${maxBatch * 10} per upload.`);
+      if (!(await store.getAsset(assetId))) throw new NotFoundError(`Unknown asset '${assetId}'.`, { assetId });
+      return { ...(await core.ingestor.ingest(readings, 'http')), rows: table.nRows };
     },
   );
   app.get(
