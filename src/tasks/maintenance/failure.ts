@@ -428,8 +428,10 @@ export async function trainFailureModel(input: Table, source: string, options: F
   const leakage: LeakageFinding[] = leaks.map((l) => ({ ...l, excluded: !allow.has(l.column) }));
   const excludedLeaks = leakage.filter((l) => l.excluded);
   if (excludedLeaks.length) {
+    const byReason = new Map<string, string[]>();
+    for (const l of excludedLeaks) byReason.set(l.reason, [...(byReason.get(l.reason) ?? []), `'${l.column}'`]);
     warn(
-      `leakage guard: excluded ${excludedLeaks.map((l) => `'${l.column}'`).join(', ')} — ${excludedLeaks.map((l) => `${l.column}: ${l.reason}`).join('; ')}. Keep one with --allow-leakage NAME.`,
+      `leakage guard: excluded ${[...byReason.entries()].map(([reason, cols]) => `${cols.join(', ')} (${reason})`).join('; ')}. Keep one with --allow-leakage NAME.`,
     );
   }
   candidates = candidates.filter((c) => !excludedLeaks.some((l) => l.column === c));
