@@ -17,6 +17,7 @@ import { createServiceCore, type ServiceCore } from './core.js';
 import { DEMO_SENSORS, demoFleetSamples, trainDemoModel } from './demo.js';
 import { createApp } from './http/app.js';
 import { startBroker } from './mqtt/broker.js';
+import { connectExternalBroker } from './mqtt/external.js';
 
 /** Options of `startService`. */
 export interface ServiceOptions {
@@ -28,7 +29,13 @@ export interface ServiceOptions {
   readonly dbFile?: string;
   /** Embedded broker port (default 1883; 0 = any free port). */
   readonly mqttPort?: number;
-  /** Embedded broker password for user `shopfloor` (default: random, printed). */
+  /** Use this external broker (mqtt://host:port) instead of the embedded one. */
+  readonly mqttUrl?: string;
+  /** External broker username. */
+  readonly mqttUser?: string;
+  /** Shared-subscription group on the external broker (several serve processes split the stream). */
+  readonly mqttShareGroup?: string;
+  /** Embedded broker password for user `shopfloor` (default: random, printed); external broker password. */
   readonly mqttPassword?: string;
   /** Alert rules (the demo adds its own). */
   readonly rules?: readonly AlertRule[];
@@ -95,10 +102,25 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
     for (const t of await store.listTokens()) if (t.name === STARTUP_TOKEN && !t.revoked) await store.revokeToken(t.id);
     const { token: adminToken } = await store.createToken(STARTUP_TOKEN, 'admin');
 
-    const mqttUser = 'shopfloor';
-    const mqttPassword = o.mqttPassword ?? randomBytes(12).toString('base64url');
-    const broker = await startBroker(core, { port: o.mqttPort ?? 1883, host, users: { [mqttUser]: mqttPassword } });
-    closers.push(() => broker.close());
+    let mqttUser = 'shopfloor';
+    let mqttPassword = o.mqttPassword ?? randomBytes(12).toString('base64url');
+    let mqttUrl: string;
+    if (o.mqttUrl) {
+      mqttUser = o.mqttUser ?? '';
+      mqttPassword = o.mqttPassword ?? '';
+      const ext = await connectExternalBroker(core, {
+        url: o.mqttUrl,
+        ...(o.mqttUser ? { username: o.mqttUser } : {}),
+        ...(o.mqttPassword ? { password: o.mqttPassword } : {}),
+        ...(o.mqttShareGroup ? { sharedGroup: o.mqttShareGroup } : {}),
+      });
+      closers.push(() => ext.close());
+      mqttUrl = o.mqttUrl;
+    } else {
+      const broker = await startBroker(core, { port: o.mqttPort ?? 1883, host, users: { [mqttUser]: mqttPassword } });
+      closers.push(() => broker.close());
+      mqttUrl = `mqtt://${host}:${broker.port}`;
+    }
 
     const app = await createApp(core, { version: '0.1.0' });
     await app.listen({ host, port: o.port ?? 8080 });
@@ -115,12 +137,12 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
     }
 
     if (o.demo && demoModelDir) {
-      const stop = await startDemoFleet(core.store, demoModelDir, { brokerUrl: `mqtt://${host}:${broker.port}`, user: mqttUser, password: mqttPassword, machines: o.demoMachines ?? 3, intervalMs: o.demoIntervalMs ?? 1000 });
+      const stop = await startDemoFleet(core.store, demoModelDir, { brokerUrl: mqttUrl, user: mqttUser, password: mqttPassword, machines: o.demoMachines ?? 3, intervalMs: o.demoIntervalMs ?? 1000 });
       closers.push(stop);
     }
     return {
       url,
-      mqttUrl: `mqtt://${host}:${broker.port}`,
+      mqttUrl,
       mqttUser,
       mqttPassword,
       adminToken,
