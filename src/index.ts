@@ -24,3 +24,6 @@ export * from './evaluation/metrics.js';
 export { trainFailureModel, detectLeakage, prepareTarget, type FailureTaskOptions, type FailureTrainResult } from './tasks/maintenance/failure.js';
 export { loadModelDir, scoreTable, checkSchema, type LoadedModel, type ModelManifest } from './tasks/maintenance/artifact.js';
 export { failureReportHtml, failureMetricsJson } from './evaluation/failure-report.js';
+export * from './tasks/scheduling/index.js';
+export * from './io/instances/index.js';
+export * from './tasks/rul/index.js';

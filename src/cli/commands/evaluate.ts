@@ -4,21 +4,33 @@ import { readCsv } from '../../io/csv/index.js';
 import { classificationReport } from '../../evaluation/metrics.js';
 import { checkSchema, loadModelDir, schemaOverrides, scoreTable } from '../../tasks/maintenance/artifact.js';
 import { prepareTarget } from '../../tasks/maintenance/failure.js';
-import { str } from '../args.js';
-import type { CommandSpec } from '../command.js';
+import { assertOptionsFor, str } from '../args.js';
+import type { CommandSpec, OptionSpec } from '../command.js';
+import { RUL_EVALUATE_OPTIONS, runEvaluateRul } from '../../tasks/rul/cli.js';
+import { isRulModelDir } from '../../tasks/rul/rul.js';
 import { CSV_OPTIONS, csvOptionsFrom } from '../data-options.js';
+
+const FAILURE_EVALUATE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', type: 'string', required: true, description: 'Model directory written by shopfloor train.' },
+  { name: 'data', type: 'string', required: true, description: 'Labelled data to evaluate on.' },
+  ...CSV_OPTIONS,
+];
 
 export const evaluateCommand: CommandSpec = {
   name: 'evaluate',
-  summary: 'Evaluate a saved model on a labelled CSV (same columns as training, plus the target).',
-  help: 'Example: shopfloor evaluate --model m --data new-labelled.csv --json',
-  options: [
-    { name: 'model', type: 'string', required: true, description: 'Model directory written by shopfloor train.' },
-    { name: 'data', type: 'string', required: true, description: 'Labelled CSV to evaluate on.' },
-    ...CSV_OPTIONS,
-  ],
+  summary: 'Evaluate a saved model on held-out labelled data (failure: a labelled CSV; rul: test series + true RUL).',
+  help: `Examples:
+  shopfloor evaluate --model m --data new-labelled.csv --json
+  shopfloor evaluate --model rul --data test_FD001.txt --format cmapss --rul RUL_FD001.txt --json`,
+  options: [...FAILURE_EVALUATE_OPTIONS, ...RUL_EVALUATE_OPTIONS.filter((o) => !FAILURE_EVALUATE_OPTIONS.some((f) => f.name === o.name))],
   async run(opts, ctx) {
     const dir = str(opts, 'model') as string;
+    if (isRulModelDir(dir)) {
+      assertOptionsFor(opts, RUL_EVALUATE_OPTIONS, 'a RUL model');
+      await runEvaluateRul(opts, ctx);
+      return;
+    }
+    assertOptionsFor(opts, FAILURE_EVALUATE_OPTIONS, 'a failure-prediction model');
     const file = str(opts, 'data') as string;
     const model = await loadModelDir(dir);
     const m = model.manifest;

@@ -6,7 +6,8 @@ import { evaluateCommand } from './evaluate.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
 import { scheduleCommand } from './schedule.js';
+import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly CommandSpec[] = [demoCommand, trainCommand, evaluateCommand, predictCommand, detectCommand, scheduleCommand, simulateCommand, inspectCommand];
+export const COMMANDS: readonly CommandSpec[] = [demoCommand, trainCommand, evaluateCommand, predictCommand, detectCommand, scheduleCommand, serveCommand, simulateCommand, inspectCommand];

@@ -1,6 +1,8 @@
 /** `shopfloor train`: fit a failure-prediction model, evaluate it honestly, write a model directory. */
 import path from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { assertOneOf, ConfigError } from '../../core/errors.js';
+import { RUL_TRAIN_OPTIONS, runTrainRul } from '../../tasks/rul/cli.js';
+import { RUL_MODELS } from '../../tasks/rul/models.js';
 import { readCsvWithInfo } from '../../io/csv/index.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { initBackend } from '../../models/tf/index.js';
@@ -34,8 +36,15 @@ const TASK_OPTION: OptionSpec = {
   name: 'task',
   type: 'string',
   default: 'failure',
-  choices: ['failure', 'anomaly'],
-  description: 'failure: classify failures from labelled rows; anomaly: learn normal behaviour without labels.',
+  choices: ['failure', 'rul', 'anomaly'],
+  description: 'failure: classify failures from labelled rows; rul: remaining useful life from run-to-failure series; anomaly: learn normal behaviour without labels.',
+};
+
+/** `--model` means a different set of models per task: validated by the task, default per task. */
+const MODEL_OPTION: OptionSpec = {
+  name: 'model',
+  type: 'string',
+  description: `Model. failure: auto (default; cross-validates --candidates), ${FAILURE_MODELS.join(', ')}. rul: ${RUL_MODELS.join(', ')} (default gbdt).`,
 };
 
 /** Union of every task's options (same name = same meaning); each task rejects the others' options. */
@@ -51,17 +60,25 @@ export const trainCommand: CommandSpec = {
   help: `Examples:
   shopfloor train --data ai4i2020.csv --target "Machine failure" --seed 42 --out m --json
   shopfloor train --data ai4i2020.csv --target TWF,HDF,PWF,OSF --model gbdt --out modes
+  shopfloor train --task rul --data train_FD001.txt --format cmapss --model ensemble --out rul
   shopfloor train --task anomaly --data normal.csv --unit machine --time timestamp --detector iforest --out det`,
   seeded: true,
-  options: mergeOptions([TASK_OPTION], TRAIN_OPTIONS, ANOMALY_TRAIN_OPTIONS),
+  options: mergeOptions([TASK_OPTION, MODEL_OPTION], TRAIN_OPTIONS, RUL_TRAIN_OPTIONS, ANOMALY_TRAIN_OPTIONS),
   async run(opts, ctx) {
     const task = str(opts, 'task') ?? 'failure';
+    if (task === 'rul') {
+      assertOptionsFor(opts, [TASK_OPTION, ...RUL_TRAIN_OPTIONS], '--task rul');
+      const model = assertOneOf('--model', str(opts, 'model') ?? 'gbdt', RUL_MODELS);
+      await runTrainRul({ ...opts, model }, ctx);
+      return;
+    }
     if (task === 'anomaly') {
       assertOptionsFor(opts, [TASK_OPTION, ...ANOMALY_TRAIN_OPTIONS], '--task anomaly');
       await trainAnomalyCommandRun(opts, ctx);
       return;
     }
     assertOptionsFor(opts, [TASK_OPTION, ...TRAIN_OPTIONS], '--task failure');
+    opts = { ...opts, model: assertOneOf('--model', str(opts, 'model') ?? 'auto', ['auto', ...FAILURE_MODELS]) };
     if (str(opts, 'target') === undefined) {
       throw new ConfigError('shopfloor train: --target is required for --task failure (the column to predict, e.g. --target "Machine failure").', { option: 'target' });
     }
