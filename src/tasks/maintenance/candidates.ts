@@ -39,10 +39,14 @@ export function makeEstimator(name: FailureModelName, nClasses: number, seed: nu
         seed,
         ...options,
       });
+    // The MLP and CNN train on the plain (unweighted) loss: the imbalance is handled by the decision
+    // threshold tuned on validation data. Measured on AI4I (seed 42, split): 'balanced' class weights
+    // made early stopping fire at epoch ~5 and gave failure-F1 0.56 (MLP) / 0.58 (CNN); unweighted
+    // with lr 0.001 and patience 30 gave 0.79 / 0.81. Class weights stay available via modelOptions.
     case 'mlp':
-      return new MLP({ hiddenUnits: [64, 32], epochs: 200, batchSize: 64, learningRate: 0.003, patience: 20, classWeight: 'balanced', seed, ...options });
+      return new MLP({ hiddenUnits: [64, 32], epochs: 300, batchSize: 64, learningRate: 0.001, patience: 30, classWeight: 'none', seed, ...options });
     case 'cnn1d':
-      return new CNN1D({ filters: 32, kernelSize: 3, poolSize: 2, padding: 'same', denseUnits: [32], epochs: 150, batchSize: 64, learningRate: 0.003, patience: 20, classWeight: 'balanced', seed, ...options });
+      return new CNN1D({ filters: 32, kernelSize: 3, poolSize: 2, padding: 'same', denseUnits: [32], epochs: 300, batchSize: 64, learningRate: 0.001, patience: 30, classWeight: 'none', seed, ...options });
     case 'lstm':
       return new LSTM({ units: [32], epochs: 100, batchSize: 64, learningRate: 0.003, patience: 15, classWeight: 'balanced', seed, ...options });
     case 'gru':
