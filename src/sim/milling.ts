@@ -4,6 +4,7 @@
  * AI4I 2020; UCI dataset 601). Columns, names, units and kinds match `ai4i2020.csv` as `loadAi4i` reads
  * it, plus a `timestamp` column, so every pipeline that reads the real file also runs on this one. See docs/simulator.md.
  */
+import { AI4I_COLUMNS } from '../io/datasets/ai4i.js';
 import { Rng } from '../core/random.js';
 import { ConfigError } from '../core/errors.js';
 import { Table, categoricalColumn, numericColumn } from '../core/table.js';
@@ -52,23 +53,7 @@ export const MILLING_RULES = {
  * Column names as `loadAi4i` reads `ai4i2020.csv` (units are column metadata, so a CSV header reads
  * `Air temperature [K]` exactly as in the published file), then `timestamp`.
  */
-export const MILLING_COLUMNS = [
-  'UDI',
-  'Product ID',
-  'Type',
-  'Air temperature',
-  'Process temperature',
-  'Rotational speed',
-  'Torque',
-  'Tool wear',
-  'Machine failure',
-  'TWF',
-  'HDF',
-  'PWF',
-  'OSF',
-  'RNF',
-  'timestamp',
-] as const;
+export const MILLING_COLUMNS = [...AI4I_COLUMNS, 'timestamp'] as const;
 
 /** Options of {@link simulateMilling}. Every field is optional. */
 export interface MillingOptions {

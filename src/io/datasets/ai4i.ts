@@ -12,7 +12,8 @@ export const AI4I_FAILURE_MODES = ['TWF', 'HDF', 'PWF', 'OSF', 'RNF'] as const;
 export const AI4I_ID_COLUMNS = ['UDI', 'Product ID'] as const;
 export const AI4I_TARGET = 'Machine failure';
 
-const EXPECTED = [
+/** The published columns, in file order (names without units; units are column metadata). */
+export const AI4I_COLUMNS = [
   'UDI',
   'Product ID',
   'Type',
@@ -23,12 +24,12 @@ const EXPECTED = [
   'Tool wear',
   'Machine failure',
   ...AI4I_FAILURE_MODES,
-];
+] as const;
 
 /** Read ai4i2020.csv; checks the columns are the published ones. */
 export async function loadAi4i(file: string): Promise<Table> {
   const t = await readCsv(file, { schema: { UDI: 'id', 'Product ID': 'id', Type: 'categorical' } });
-  const missing = EXPECTED.filter((n) => !t.has(n));
+  const missing = AI4I_COLUMNS.filter((n) => !t.has(n));
   if (missing.length > 0) {
     throw new DataError('SF_DATA_SCHEMA', `${file} is not the AI4I 2020 file: missing columns ${missing.join(', ')}.`, {
       file,
