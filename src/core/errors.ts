@@ -21,7 +21,18 @@ export type ErrorCode =
   | 'SF_NOT_FITTED'
   | 'SF_MODEL_FORMAT'
   | 'SF_BACKEND'
-  | 'SF_INSTANCE';
+  | 'SF_INSTANCE'
+  // Raised by the live service (`shopfloor serve`): HTTP API answers and OPC UA ingestion.
+  | 'SF_UNAUTHORIZED'
+  | 'SF_FORBIDDEN'
+  | 'SF_VALIDATION'
+  | 'SF_BAD_JSON'
+  | 'SF_BAD_REQUEST'
+  | 'SF_MEDIA_TYPE'
+  | 'SF_PAYLOAD_TOO_LARGE'
+  | 'SF_RATE_LIMIT'
+  | 'SF_INTERNAL'
+  | 'SF_OPCUA';
 
 /** Base class of every error a user can cause. `details` is machine-readable context (JSON-safe). */
 export class ShopfloorError extends Error {

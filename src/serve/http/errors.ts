@@ -1,12 +1,12 @@
 /** The one error shape of the HTTP API: `{error: {code, message, details}}`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ShopfloorError } from '../../core/errors.js';
+import { ShopfloorError, type ErrorCode } from '../../core/errors.js';
 
 /** An HTTP-only error (auth, rate limit) with its status and code. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -16,10 +16,10 @@ export class HttpError extends Error {
 
 /** Body of an error response. */
 export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
 }
 
-const body = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({ error: { code, message, details } });
+const body = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({ error: { code, message, details } });
 
 /**
  * Map any thrown value to a status and body. ShopfloorErrors and Fastify's own 4xx errors keep their
