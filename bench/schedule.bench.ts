@@ -61,6 +61,15 @@ function familyOf(name: string): string {
   return /^[a-z]+/.exec(name)?.[0] ?? name;
 }
 
+/** `uptime` output (load average as the shell shows it), recorded in the results. */
+function uptimeText(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `loadavg ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`;
+  }
+}
+
 function minizincAvailable(): boolean {
   try {
     execFileSync('minizinc', ['--solvers'], { stdio: 'pipe' });
@@ -111,6 +120,48 @@ async function main(): Promise<void> {
   }
   console.error(`${jobs.length} instances × ${timeLimitS} s, ${workers} workers${mzn ? ', + minizinc/gecode' : ''}`);
   const rows: Row[] = [];
+  const loadStart = os.loadavg();
+  const uptimeStart = uptimeText();
+  const build = (done: boolean) => {
+  const fams = [...new Set(rows.map((r) => r.family))];
+  const summary = fams.map((f) => {
+    const rs = rows.filter((r) => r.family === f);
+    const gaps = rs.map((r) => r.gapPct ?? Infinity);
+    const mz = rs.filter((r) => r.minizinc).map((r) => r.minizinc?.gapPct ?? Infinity);
+    const t1 = rs.map((r) => r.timeTo1PctS);
+    return {
+      family: f,
+      instances: rs.length,
+      meanGapPct: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+      maxGapPct: Math.max(...gaps),
+      atBks: rs.filter((r) => r.gapPct !== null && r.gapPct <= 0).length,
+      reached1Pct: t1.filter((t) => t !== null).length,
+      meanTimeTo1PctS: t1.filter((t): t is number => t !== null).reduce((a, b) => a + b, 0) / Math.max(1, t1.filter((t) => t !== null).length),
+      ...(mz.length ? { minizincMeanGapPct: mz.reduce((a, b) => a + b, 0) / mz.length, minizincMaxGapPct: Math.max(...mz) } : {}),
+    };
+  });
+  // la01-la40 as one line (the issue's target).
+  const la = rows.filter((r) => r.family === 'la');
+  const doc = {
+    benchmark: 'schedule',
+    date: new Date().toISOString(),
+    timeLimitS,
+    workers,
+    seed,
+    complete: done,
+    plannedInstances: jobs.map((x) => x.name),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg: os.loadavg(), loadavgAtStart: loadStart, uptimeAtStart: uptimeStart, uptimeNow: uptimeText() },
+    note: 'Shared 2-core machine (8 sessions), other jobs running: wall-clock limits make the numbers noisy and pessimistic for an idle machine.',
+    reference: mzn ? 'MiniZinc + Gecode, bench/jobshop.mzn, same time limit and thread count' : null,
+    summary,
+    laAll: la.length ? { instances: la.length, meanGapPct: la.reduce((a, r) => a + (r.gapPct ?? 0), 0) / la.length } : null,
+    rows,
+  };
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(`${outFile}.tmp`, JSON.stringify(doc, null, 2) + '\n');
+  renameSync(`${outFile}.tmp`, outFile);
+  return summary;
+  };
   for (const j of jobs) {
     const inst = readInstanceFile(j.file, j.format);
     const p = problemFromInstance(inst);
@@ -146,46 +197,13 @@ async function main(): Promise<void> {
       row.minizinc = { objective: m.objective, optimal: m.optimal, gapPct: m.objective === null ? null : (100 * (m.objective - j.bks)) / j.bks };
     }
     rows.push(row);
+    build(false);
     console.error(
       `${j.name.padEnd(7)} ${row.size.padEnd(6)} bks ${String(j.bks).padStart(5)}  ours ${String(res.objective).padStart(5)} (${(gap ?? NaN).toFixed(2)} %)` +
         (row.minizinc ? `  gecode ${String(row.minizinc.objective).padStart(5)} (${(row.minizinc.gapPct ?? NaN).toFixed(2)} %)` : ''),
     );
   }
-  const fams = [...new Set(rows.map((r) => r.family))];
-  const summary = fams.map((f) => {
-    const rs = rows.filter((r) => r.family === f);
-    const gaps = rs.map((r) => r.gapPct ?? Infinity);
-    const mz = rs.filter((r) => r.minizinc).map((r) => r.minizinc?.gapPct ?? Infinity);
-    const t1 = rs.map((r) => r.timeTo1PctS);
-    return {
-      family: f,
-      instances: rs.length,
-      meanGapPct: gaps.reduce((a, b) => a + b, 0) / gaps.length,
-      maxGapPct: Math.max(...gaps),
-      atBks: rs.filter((r) => r.gapPct !== null && r.gapPct <= 0).length,
-      reached1Pct: t1.filter((t) => t !== null).length,
-      meanTimeTo1PctS: t1.filter((t): t is number => t !== null).reduce((a, b) => a + b, 0) / Math.max(1, t1.filter((t) => t !== null).length),
-      ...(mz.length ? { minizincMeanGapPct: mz.reduce((a, b) => a + b, 0) / mz.length, minizincMaxGapPct: Math.max(...mz) } : {}),
-    };
-  });
-  // la01-la40 as one line (the issue's target).
-  const la = rows.filter((r) => r.family === 'la');
-  const doc = {
-    benchmark: 'schedule',
-    date: new Date().toISOString(),
-    timeLimitS,
-    workers,
-    seed,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg: os.loadavg() },
-    note: 'Shared 2-core machine, other jobs running: wall-clock limits make the numbers noisy.',
-    reference: mzn ? 'MiniZinc + Gecode, bench/jobshop.mzn, same time limit and thread count' : null,
-    summary,
-    laAll: la.length ? { instances: la.length, meanGapPct: la.reduce((a, r) => a + (r.gapPct ?? 0), 0) / la.length } : null,
-    rows,
-  };
-  mkdirSync(path.dirname(outFile), { recursive: true });
-  writeFileSync(`${outFile}.tmp`, JSON.stringify(doc, null, 2) + '\n');
-  renameSync(`${outFile}.tmp`, outFile);
+  const summary = build(true);
   console.log(`\n| family | n | mean gap % | max gap % | at BKS | reached 1 % | mean t(1 %) s |${mzn ? ' gecode mean % | gecode max % |' : ''}`);
   console.log(`|---|---|---|---|---|---|---|${mzn ? '---|---|' : ''}`);
   for (const s of summary) {

@@ -71,19 +71,37 @@ export const scheduleCommand: CommandSpec = {
     const timeLimitS = Number(opts['time-limit'] ?? 10);
     if (!Number.isFinite(timeLimitS) || timeLimitS < 0) throw new ConfigError(`--time-limit: expected seconds >= 0, got ${String(opts['time-limit'])}.`, { option: 'time-limit' });
     const known = problem.objective === 'makespan' ? knownBoundFor(file, problem.name, opts.bks === undefined ? undefined : String(opts.bks)) : null;
+    // Ctrl-C (SIGINT) or SIGTERM stops the search; the best schedule so far is then written as usual.
+    const abort = new AbortController();
+    let interrupted: string | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      interrupted = sig;
+      abort.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    ctx.info(`solving ${problem.name} for up to ${timeLimitS} s (Ctrl-C stops and keeps the best schedule so far)`);
     const bar = ctx.progress(`schedule ${problem.name}`, Math.max(1, Math.round(timeLimitS * 1000)));
     let best: number | null = null;
-    const res = await solve(problem, {
-      timeLimitMs: timeLimitS * 1000,
-      seed: ctx.seed,
-      ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
-      solver: String(opts.solver ?? 'auto') as SolverName,
-      onProgress: (e) => {
-        best = e.objective;
-        bar.update(e.elapsedMs, `best ${e.objective} (lb ${e.lowerBound})`);
-      },
-    });
+    let res: Awaited<ReturnType<typeof solve>>;
+    try {
+      res = await solve(problem, {
+        timeLimitMs: timeLimitS * 1000,
+        seed: ctx.seed,
+        ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
+        solver: String(opts.solver ?? 'auto') as SolverName,
+        signal: abort.signal,
+        onProgress: (e) => {
+          best = e.objective;
+          bar.update(e.elapsedMs, `best ${e.objective} (lb ${e.lowerBound})`);
+        },
+      });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
     bar.done(best === null ? undefined : `best ${String(best)}`);
+    if (interrupted) ctx.warn(`${String(interrupted)} received: search stopped after ${(res.runtimeMs / 1000).toFixed(1)} s; keeping the best schedule found so far.`);
     const gapLb = res.objective !== null && res.lowerBound !== null ? gapPct(res.objective, res.lowerBound) : null;
     const gapKnown = res.objective !== null && known ? gapPct(res.objective, known.upper) : null;
     const files: string[] = [];
@@ -95,13 +113,14 @@ export const scheduleCommand: CommandSpec = {
         objective: res.objective,
         lowerBound: res.lowerBound,
         runtimeMs: res.runtimeMs,
+        stopReason: res.stopReason,
         solver: res.solver,
         seed: ctx.seed,
         timeLimitMs: timeLimitS * 1000,
         knownBound: known ? { upper: known.upper, lower: known.lower, closed: known.closed } : null,
       };
       const summary = [
-        `status ${res.status}`,
+        `status ${res.status} (${res.stopReason})`,
         `lower bound ${res.lowerBound ?? '-'}`,
         ...(known ? [`best known ${known.upper}${gapKnown !== null ? ` (gap ${gapKnown.toFixed(2)} %)` : ''}`] : []),
         `solver ${res.solver}, ${(res.runtimeMs / 1000).toFixed(1)} s`,
@@ -126,6 +145,7 @@ export const scheduleCommand: CommandSpec = {
       operations: problem.ops.length,
       objectiveKind: problem.objective,
       status: res.status,
+      stopReason: res.stopReason,
       objective: res.objective,
       lowerBound: res.lowerBound,
       gapToLowerBoundPct: gapLb,
@@ -141,7 +161,7 @@ export const scheduleCommand: CommandSpec = {
     };
     const lines = [
       `instance      ${problem.name} (${problem.jobs.length} jobs × ${problem.numMachines} machines, ${problem.ops.length} operations)`,
-      `status        ${res.status}${res.reason ? ` (${res.reason})` : ''}`,
+      `status        ${res.status}${res.reason ? ` (${res.reason})` : ''}, stopped: ${res.stopReason}`,
       `${problem.objective === 'makespan' ? 'makespan    ' : 'weighted tardiness'}  ${res.objective ?? '-'}`,
       `lower bound   ${res.lowerBound ?? '-'}${gapLb !== null ? ` (gap ${gapLb.toFixed(2)} %)` : ''}`,
       ...(known ? [`best known    ${known.upper}${known.closed ? ' (optimal)' : ''}${gapKnown !== null ? ` (gap ${gapKnown.toFixed(2)} %)` : ''}`] : []),

@@ -8,8 +8,8 @@
  * const res = await solve(problem, { timeLimitMs: 5000, seed: 1 });
  */
 export * from './model.js';
-export { solve, solveSingle, chooseSolver, pinnedConflict, snapshotToSchedule, SOLVER_NAMES } from './solve.js';
-export type { SolveOptions, SolveResult, SolveStatus, SolveProgress, SolverName } from './solve.js';
+export { solve, startSolve, solveSingle, chooseSolver, pinnedConflict, snapshotToSchedule, SOLVER_NAMES } from './solve.js';
+export type { SolveOptions, SolveResult, SolveStatus, SolveProgress, SolverName, SolveHandle, Incumbent, StopReason } from './solve.js';
 export { checkSchedule } from './checker.js';
 export type { Schedule, ScheduledOperation, CheckResult } from './checker.js';
 export { lowerBound, jacksonPreemptive } from './bounds.js';

@@ -13,7 +13,7 @@ import { Rng } from '../../core/random.js';
 import { lowerBound } from './bounds.js';
 import { checkSchedule, type CheckResult, type Schedule, type ScheduledOperation } from './checker.js';
 import { bestDispatch, dispatch, DISPATCH_RULES, type DispatchRule } from './dispatch.js';
-import { ScheduleState, type SolutionSnapshot } from './evaluator.js';
+import { ScheduleState, VIOLATION_WEIGHT, type SolutionSnapshot } from './evaluator.js';
 import { iteratedGreedy, type FlowShopData } from './flowshop.js';
 import { problemTraits, type ProblemData } from './model.js';
 import { tabuSearch } from './tabu.js';
@@ -34,6 +34,40 @@ export interface SolveProgress {
   readonly elapsedMs: number;
   /** Worker (thread) index that found it. */
   readonly worker: number;
+  /**
+   * The schedule of this improvement, decoded and verified by the independent checker on first access
+   * (lazy: reading it costs one decode + check, O(operations·log)). Throws only on a solver bug.
+   */
+  readonly schedule: Schedule;
+}
+
+/** Why a solve ended ('completed': a one-pass solver such as 'dispatch' finished). */
+export type StopReason = 'optimal' | 'time-limit' | 'iteration-limit' | 'cancelled' | 'infeasible' | 'completed';
+
+/** The best schedule found so far, verified (see {@link SolveHandle.best}). */
+export interface Incumbent {
+  readonly objective: number;
+  readonly lowerBound: number;
+  /** Milliseconds from the start of the solve to when this schedule was found. */
+  readonly elapsedMs: number;
+  readonly worker: number;
+  readonly schedule: Schedule;
+  readonly check: CheckResult;
+}
+
+/**
+ * A running solve ({@link startSolve}): the best schedule so far is always available, and the run can be
+ * cancelled; `result` then resolves with the best schedule found (never rejects because of a cancel).
+ */
+export interface SolveHandle {
+  /** Resolves when the solve ends (time limit, optimality, iteration limit or cancel). */
+  readonly result: Promise<SolveResult>;
+  /** The verified incumbent, or null before the first feasible schedule. */
+  best(): Incumbent | null;
+  /** Stop the search; `result` resolves with the best schedule so far and `stopReason: 'cancelled'`. Idempotent. */
+  cancel(): void;
+  /** True until `result` has resolved. */
+  readonly running: boolean;
 }
 
 /** Options of {@link solve}. */
@@ -52,8 +86,14 @@ export interface SolveOptions {
   readonly n7?: boolean;
   /** Stop each worker after this many search iterations (default unlimited; for reproducible tests). */
   readonly maxIterations?: number;
-  /** Called on every improvement of the best objective. */
+  /** Called on every improvement of the best objective (on the calling thread). */
   readonly onProgress?: (e: SolveProgress) => void;
+  /**
+   * Cancels the search when aborted: the solve resolves with the best schedule so far
+   * (`stopReason: 'cancelled'`), never an exception. With a signal, all search threads are worker
+   * threads, so the calling thread stays free to handle timers, signals and I/O.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Result of {@link solve}. */
@@ -72,6 +112,14 @@ export interface SolveResult {
   readonly iterations: number;
   /** Why the problem is infeasible, when status is 'infeasible'. */
   readonly reason?: string;
+  /** Why the search ended. */
+  readonly stopReason: StopReason;
+}
+
+/** A solution in plain form (structured-clone safe). */
+export interface PlainSnapshot {
+  readonly mode: ArrayLike<number>;
+  readonly seq: readonly (readonly number[])[];
 }
 
 /** Internal per-thread result (structured-clone safe). */
@@ -79,7 +127,12 @@ export interface SingleResult {
   readonly snapshot: { mode: number[]; seq: number[][] } | null;
   readonly cost: number;
   readonly iterations: number;
+  /** The search ran into `maxIterations` (not the deadline or the stop flag). */
+  readonly hitIterationLimit?: boolean;
 }
+
+/** Called by a search thread on every new best: its cost and the solution (not copied later; do not mutate). */
+export type ImproveCallback = (cost: number, snapshot: PlainSnapshot) => void;
 
 /** Options of a single-thread run (what a worker receives). */
 export interface SingleOptions {
@@ -121,31 +174,36 @@ function flowShopData(p: ProblemData): FlowShopData {
 }
 
 /** Run one solver on this thread until the deadline. Used in-process and inside each worker. */
-export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: (cost: number) => void): SingleResult {
+export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: ImproveCallback): SingleResult {
   const state = new ScheduleState(p);
   const rng = new Rng(o.seed);
   const deadline = performance.now() + (o.deadlineEpochMs - Date.now());
   const toPlain = (s: SolutionSnapshot): { mode: number[]; seq: number[][] } => ({ mode: Array.from(s.mode), seq: s.seq.map((q) => [...q]) });
   if (o.solver === 'iterated-greedy') {
     const d = flowShopData(p);
+    const zeroModes = new Int32Array(p.ops.length);
+    const permSnapshot = (perm: readonly number[]): PlainSnapshot => ({
+      mode: zeroModes,
+      seq: Array.from({ length: d.m }, (_, k) => perm.map((j) => (p.jobs[j] as { firstOp: number }).firstOp + k)),
+    });
     const r = iteratedGreedy(d, {
       deadline,
       rng,
       lowerBound: o.lowerBound,
       ...(o.maxIterations !== undefined ? { maxIterations: o.maxIterations } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
-      onImprove: (c) => onImprove?.(c),
+      onImprove: (c, perm) => onImprove?.(c, permSnapshot(perm)),
     });
     state.seq = Array.from({ length: d.m }, (_, k) => r.perm.map((j) => (p.jobs[j] as { firstOp: number }).firstOp + k));
     for (let op = 0; op < state.N; op++) state.setMode(op, 0);
     for (let m = 0; m < d.m; m++) state.relink(m);
     const cost = state.evaluate(false);
-    return { snapshot: toPlain(state.snapshot()), cost, iterations: r.iterations };
+    return { snapshot: toPlain(state.snapshot()), cost, iterations: r.iterations, hitIterationLimit: o.maxIterations !== undefined && r.iterations >= o.maxIterations };
   }
   let cost: number;
   if (o.solver === 'dispatch' && o.dispatchRule) cost = dispatch(state, o.dispatchRule, rng);
   else cost = bestDispatch(state, rng).cost;
-  onImprove?.(cost);
+  if (cost !== Infinity) onImprove?.(cost, state.snapshot());
   if (o.solver === 'dispatch' || cost === Infinity) {
     return { snapshot: cost === Infinity ? null : toPlain(state.snapshot()), cost, iterations: 0 };
   }
@@ -156,9 +214,9 @@ export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: (cost:
     n7: o.n7 ?? true,
     ...(o.stop ? { stop: o.stop } : {}),
     ...(o.maxIterations !== undefined ? { maxIterations: o.maxIterations } : {}),
-    onImprove: (c) => onImprove?.(c),
+    onImprove: (c, snap) => onImprove?.(c, snap),
   });
-  return { snapshot: toPlain(r.best), cost: r.bestCost, iterations: r.iterations };
+  return { snapshot: toPlain(r.best), cost: r.bestCost, iterations: r.iterations, hitIterationLimit: o.maxIterations !== undefined && r.iterations >= o.maxIterations };
 }
 
 /** Decode a snapshot into a finished schedule (start/end per operation). */
@@ -227,13 +285,40 @@ function spawnWorker(data: unknown): Worker {
 /**
  * Solve a scheduling problem.
  * @param options see {@link SolveOptions}; invalid values throw a ConfigError.
- * @returns status, objective, lower bound, runtime and the verified schedule.
+ * @returns status, objective, lower bound, runtime, stop reason and the verified schedule.
  * @throws ConfigError for invalid options or a solver that does not support the problem's features.
  * @example
- * const res = await solve(problem, { timeLimitMs: 2000, seed: 1, workers: 2 });
- * if (res.schedule) console.log(res.objective, res.lowerBound);
+ * const ac = new AbortController();
+ * const res = await solve(problem, { timeLimitMs: 2000, seed: 1, workers: 2, signal: ac.signal });
+ * if (res.schedule) console.log(res.objective, res.lowerBound, res.stopReason);
  */
-export async function solve(p: ProblemData, options: SolveOptions = {}): Promise<SolveResult> {
+export function solve(p: ProblemData, options: SolveOptions = {}): Promise<SolveResult> {
+  // Without a signal, thread 0 searches on the calling thread (no worker start-up on its share of the
+  // time); with one, every search thread is a worker so that the abort can be delivered.
+  try {
+    return launch(p, options, options.signal === undefined).result;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * Start a solve and return at once with a {@link SolveHandle}: `best()` gives the verified incumbent at
+ * any time, `cancel()` stops the search, `result` resolves with the final {@link SolveResult}. Every
+ * search thread is a worker thread (at least one, even with `workers: 1`), so the calling thread stays
+ * free; workers post each improved incumbent to it.
+ * @throws ConfigError for invalid options (synchronously).
+ * @example
+ * const h = startSolve(problem, { timeLimitMs: 60_000, workers: 2 });
+ * process.once('SIGINT', () => h.cancel());
+ * setInterval(() => console.log(h.best()?.objective), 1000);
+ * const res = await h.result; // res.stopReason: 'time-limit' | 'optimal' | 'cancelled' | …
+ */
+export function startSolve(p: ProblemData, options: SolveOptions = {}): SolveHandle {
+  return launch(p, options, false);
+}
+
+function launch(p: ProblemData, options: SolveOptions, inlineThread0: boolean): SolveHandle {
   const t0 = Date.now();
   const timeLimitMs = options.timeLimitMs ?? 10_000;
   if (!(Number.isFinite(timeLimitMs) && timeLimitMs >= 0)) throw new ConfigError(`timeLimitMs: expected a number >= 0, got ${timeLimitMs}.`, { option: 'timeLimitMs' });
@@ -244,17 +329,65 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
   const solver = chooseSolver(p, assertOneOf('solver', options.solver ?? 'auto', SOLVER_NAMES));
   if (options.dispatchRule !== undefined) assertOneOf('dispatchRule', options.dispatchRule, DISPATCH_RULES);
   const lb = lowerBound(p);
+
+  // The incumbent: raw solution from whichever thread improved last; decoded and checked lazily.
+  let incumbent: { cost: number; snapshot: PlainSnapshot; worker: number; elapsedMs: number; verified: Incumbent | null } | null = null;
+  const verify = (inc: NonNullable<typeof incumbent>): Incumbent => {
+    if (!inc.verified) {
+      const { schedule } = snapshotToSchedule(p, inc.snapshot);
+      const check = checkSchedule(p, schedule);
+      if (!check.feasible) throw new Error(`internal: incumbent failed verification: ${check.violations.join('; ')}`);
+      const objective = p.objective === 'makespan' ? check.makespan : check.weightedTardiness;
+      inc.verified = { objective, lowerBound: lb, elapsedMs: inc.elapsedMs, worker: inc.worker, schedule, check };
+    }
+    return inc.verified;
+  };
+  let running = true;
+  let cancelled = false;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const cancel = (): void => {
+    if (!running) return;
+    cancelled = true;
+    Atomics.store(stop, 0, 1);
+  };
+  const handle = (result: Promise<SolveResult>): SolveHandle => ({
+    result,
+    best: (): Incumbent | null => (incumbent ? verify(incumbent) : null),
+    cancel,
+    get running(): boolean {
+      return running;
+    },
+  });
+
   const conflict = pinnedConflict(p);
   if (conflict) {
-    return { status: 'infeasible', objective: null, lowerBound: null, runtimeMs: Date.now() - t0, schedule: null, check: null, solver, workers, iterations: 0, reason: conflict };
+    running = false;
+    const r: SolveResult = { status: 'infeasible', objective: null, lowerBound: null, runtimeMs: Date.now() - t0, schedule: null, check: null, solver, workers, iterations: 0, reason: conflict, stopReason: 'infeasible' };
+    return handle(Promise.resolve(r));
   }
-  let bestSeen = Infinity;
-  const report = (cost: number, worker: number, atEpochMs = Date.now()): void => {
+  const signal = options.signal;
+  const onAbort = (): void => cancel();
+  if (signal?.aborted) cancel();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+
+  const report = (cost: number, snapshot: PlainSnapshot, worker: number, atEpochMs = Date.now()): void => {
     // Costs above the violation weight are infeasible (pins missed): not reported as progress.
-    // Worker messages queue while this thread searches, so they carry their own timestamp.
-    if (cost < bestSeen && cost < 1e9) {
-      bestSeen = cost;
-      options.onProgress?.({ objective: cost, lowerBound: lb, elapsedMs: atEpochMs - t0, worker });
+    // Worker messages may queue while this thread searches, so they carry their own timestamp.
+    if (cost < VIOLATION_WEIGHT && (!incumbent || cost < incumbent.cost)) {
+      const inc = { cost, snapshot, worker, elapsedMs: atEpochMs - t0, verified: null };
+      incumbent = inc;
+      if (cost <= lb) Atomics.store(stop, 0, 1); // proven optimal: stop the other threads early
+      if (options.onProgress) {
+        options.onProgress({
+          objective: cost,
+          lowerBound: lb,
+          elapsedMs: inc.elapsedMs,
+          worker,
+          get schedule(): Schedule {
+            return verify(inc).schedule;
+          },
+        });
+      }
     }
   };
   const single: SingleOptions = {
@@ -265,41 +398,52 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
     ...(options.n7 !== undefined ? { n7: options.n7 } : {}),
     ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
     seed,
+    stop,
   };
-  let results: SingleResult[];
   const nThreads = solver === 'dispatch' ? 1 : workers;
-  if (nThreads === 1) {
-    results = [solveSingle(p, single, (c) => report(c, 0))];
-  } else {
-    // Threads 1..k-1 are workers; thread 0 is this one, so the search starts while workers boot.
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    const pending = Array.from({ length: nThreads - 1 }, (_, i) => {
-      const w = i + 1;
-      return new Promise<SingleResult>((resolve, reject) => {
-        const worker = spawnWorker({ problem: p, options: { ...single, seed: seed + w, stop } });
-        let done = false;
-        worker.on('message', (msg: { type: 'progress'; cost: number; atEpochMs: number } | { type: 'done'; result: SingleResult }) => {
-          if (msg.type === 'progress') {
-            report(msg.cost, w, msg.atEpochMs);
-            // Proven optimal: stop the other threads early.
-            if (msg.cost <= lb) Atomics.store(stop, 0, 1);
-          } else {
-            done = true;
-            resolve(msg.result);
-          }
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (!done) reject(new Error(`internal: scheduling worker ${w} exited with code ${code} before finishing`));
-        });
+  const firstWorker = inlineThread0 ? 1 : 0;
+  // Threads firstWorker..nThreads-1 are workers; with inlineThread0, thread 0 is this one, so its
+  // search starts while the workers boot.
+  const pending = Array.from({ length: nThreads - firstWorker }, (_, i) => {
+    const w = i + firstWorker;
+    return new Promise<SingleResult>((resolve, reject) => {
+      const worker = spawnWorker({ problem: p, options: { ...single, seed: seed + w } });
+      let done = false;
+      worker.on('message', (msg: { type: 'progress'; cost: number; atEpochMs: number; snapshot: PlainSnapshot } | { type: 'done'; result: SingleResult }) => {
+        if (msg.type === 'progress') report(msg.cost, msg.snapshot, w, msg.atEpochMs);
+        else {
+          done = true;
+          resolve(msg.result);
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (!done) reject(new Error(`internal: scheduling worker ${w} exited with code ${code} before finishing`));
       });
     });
-    const own = solveSingle(p, { ...single, stop }, (c) => {
-      report(c, 0);
-      if (c <= lb) Atomics.store(stop, 0, 1);
+  });
+  const own = inlineThread0 ? [solveSingle(p, single, (c, snap) => report(c, snap, 0))] : [];
+  const result = Promise.all(pending)
+    .catch((e: unknown) => {
+      Atomics.store(stop, 0, 1); // a worker failed (a bug): stop the others before rejecting
+      throw e;
+    })
+    // `cancelled` is read here, when every thread has finished.
+    .then((rs) => finishSolve(p, [...own, ...rs], { t0, lb, solver, nThreads, cancelled }))
+    .finally(() => {
+      running = false;
+      signal?.removeEventListener('abort', onAbort);
     });
-    results = [own, ...(await Promise.all(pending))];
-  }
+  return handle(result);
+}
+
+/** Pick the best thread result, verify it and build the {@link SolveResult}. */
+function finishSolve(
+  p: ProblemData,
+  results: SingleResult[],
+  o: { t0: number; lb: number; solver: Exclude<SolverName, 'auto'>; nThreads: number; cancelled: boolean },
+): SolveResult {
+  const { t0, lb, solver, nThreads } = o;
   let best: SingleResult | null = null;
   let iterations = 0;
   for (const r of results) {
@@ -307,12 +451,13 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
     if (r.snapshot && (!best || r.cost < best.cost)) best = r;
   }
   const runtimeMs = Date.now() - t0;
+  const limitReason = (): StopReason => (o.cancelled ? 'cancelled' : results.every((r) => r.hitIterationLimit) ? 'iteration-limit' : 'time-limit');
   if (!best?.snapshot) {
-    return { status: 'timeout-no-solution', objective: null, lowerBound: lb, runtimeMs, schedule: null, check: null, solver, workers: nThreads, iterations };
+    return { status: 'timeout-no-solution', objective: null, lowerBound: lb, runtimeMs, schedule: null, check: null, solver, workers: nThreads, iterations, stopReason: limitReason() };
   }
   const { schedule, violation } = snapshotToSchedule(p, best.snapshot);
   if (violation > 0) {
-    return { status: 'timeout-no-solution', objective: null, lowerBound: lb, runtimeMs, schedule: null, check: null, solver, workers: nThreads, iterations };
+    return { status: 'timeout-no-solution', objective: null, lowerBound: lb, runtimeMs, schedule: null, check: null, solver, workers: nThreads, iterations, stopReason: limitReason() };
   }
   const check = checkSchedule(p, schedule);
   if (!check.feasible) {
@@ -320,8 +465,9 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
     throw new Error(`internal: schedule failed verification: ${check.violations.join('; ')}`);
   }
   const objective = p.objective === 'makespan' ? check.makespan : check.weightedTardiness;
+  const optimal = objective <= lb;
   return {
-    status: objective <= lb ? 'optimal' : 'feasible',
+    status: optimal ? 'optimal' : 'feasible',
     objective,
     lowerBound: lb,
     runtimeMs,
@@ -330,5 +476,6 @@ export async function solve(p: ProblemData, options: SolveOptions = {}): Promise
     solver,
     workers: nThreads,
     iterations,
+    stopReason: optimal ? 'optimal' : solver === 'dispatch' ? 'completed' : limitReason(),
   };
 }

@@ -10,6 +10,6 @@ import { solveSingle, type SingleOptions } from './solve.js';
 const { problem, options } = workerData as { problem: ProblemData; options: SingleOptions };
 const port = parentPort;
 if (!port) throw new Error('scheduling worker started outside a worker thread');
-const result = solveSingle(problem, options, (cost) => port.postMessage({ type: 'progress', cost, atEpochMs: Date.now() }));
+const result = solveSingle(problem, options, (cost, snapshot) => port.postMessage({ type: 'progress', cost, atEpochMs: Date.now(), snapshot }));
 port.postMessage({ type: 'done', result });
 port.close();
