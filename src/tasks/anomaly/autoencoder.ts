@@ -24,7 +24,7 @@ import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
 import { SensorBaseline } from './baseline.js';
-import { baselineChannels, fitBaselines, type MachineChannels, type Scorer, type ScorerState, type SensorSeries } from './scorers.js';
+import { baselineChannels, fitBaselines, type MachineChannels, type Scorer, type ScorerState, type ScorerStream, type SensorSeries } from './scorers.js';
 
 /** Inputs are clipped to ±this many robust sds so one extreme training value cannot dominate the loss. */
 export const INPUT_CLIP = 10;
@@ -248,13 +248,7 @@ export class AutoencoderScorer implements Scorer {
     for (let start = 0; start < src.count; start += chunk) {
       const b = Math.min(chunk, src.count - start);
       for (let r = 0; r < b; r++) src.write(start + r, buf, r * src.size);
-      const e = tf.tidy(() => {
-        const xb = tf.tensor(buf.subarray(0, b * src.size), this.shape(b));
-        const sq = tf.square(tf.sub(model.predict(xb) as tf.Tensor, xb));
-        // Dense: per sensor, the sum over its two inputs; LSTM: mean over the window.
-        return this.kind === 'autoencoder' ? tf.sum(tf.reshape(sq, [b, S, 2]), 2).dataSync() : tf.mean(tf.reshape(sq, [b, -1]), 1).dataSync();
-      });
-      err.set(e, start * (this.kind === 'autoencoder' ? S : 1));
+      err.set(this.errors(model, buf, b, S), start * (this.kind === 'autoencoder' ? S : 1));
     }
     const out = baselines.map(() => new Float64Array(n));
     if (this.kind === 'autoencoder') {
@@ -274,6 +268,78 @@ export class AutoencoderScorer implements Scorer {
       }
     }
     return out;
+  }
+
+  /**
+   * Reconstruction errors of `b` samples in `buf`: dense, per sensor the sum over its two inputs
+   * (b × S values); windowed, the mean over the window (b values). Shared by {@link score} and
+   * {@link stream} so both run the same kernels (per-row results do not depend on the batch size).
+   */
+  private errors(model: tf.LayersModel, buf: Float32Array, b: number, S: number): Float32Array {
+    return tf.tidy(() => {
+      const xb = tf.tensor(buf.subarray(0, b * this.sampleSize(S)), this.shape(b));
+      const sq = tf.square(tf.sub(model.predict(xb) as tf.Tensor, xb));
+      return (this.kind === 'autoencoder' ? tf.sum(tf.reshape(sq, [b, S, 2]), 2) : tf.mean(tf.reshape(sq, [b, -1]), 1)).dataSync() as Float32Array;
+    });
+  }
+
+  private sampleSize(S: number): number {
+    return this.kind === 'autoencoder' ? 2 * S : 2 * this.o.window;
+  }
+
+  /**
+   * One reading at a time (see {@link Scorer.stream}): the dense kind scores every reading; the
+   * windowed kinds keep the last `window` (z_res, z_disp) pairs per sensor and score all sensors' windows
+   * when a window ends at k·stride + window − 1, holding the score in between — exactly as {@link score}.
+   */
+  stream(): ScorerStream {
+    const baselines = this.baselines;
+    const model = this.model;
+    if (!baselines || !model) throw new Error(`${this.kind} scorer used before fit`);
+    const bs = baselines.map((b) => b.stream());
+    const S = bs.length;
+    const size = this.sampleSize(S);
+    if (this.kind === 'autoencoder') {
+      const buf = new Float32Array(size);
+      return {
+        push: (values) => {
+          bs.forEach((b, s) => {
+            b.push(values[s] as number);
+            buf[2 * s] = clip(b.residual);
+            buf[2 * s + 1] = clip(b.dispersion);
+          });
+          return Float64Array.from(this.errors(model, buf, 1, S));
+        },
+      };
+    }
+    const w = this.o.window;
+    const st = this.o.stride;
+    const ring = new Float64Array(S * w * 2);
+    const buf = new Float32Array(S * size);
+    const held = new Float64Array(S);
+    let t = 0;
+    return {
+      push: (values) => {
+        const slot = t % w;
+        bs.forEach((b, s) => {
+          b.push(values[s] as number);
+          ring[(s * w + slot) * 2] = b.residual;
+          ring[(s * w + slot) * 2 + 1] = b.dispersion;
+        });
+        if (t >= w - 1 && (t - (w - 1)) % st === 0) {
+          for (let s = 0; s < S; s++) {
+            for (let k = 0; k < w; k++) {
+              const from = (s * w + ((t - w + 1 + k) % w)) * 2;
+              buf[s * size + 2 * k] = clip(ring[from] as number);
+              buf[s * size + 2 * k + 1] = clip(ring[from + 1] as number);
+            }
+          }
+          held.set(this.errors(model, buf, S, S));
+        }
+        t++;
+        return held.slice();
+      },
+    };
   }
 
   toJSON(): ScorerState {

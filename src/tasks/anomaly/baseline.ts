@@ -144,6 +144,19 @@ export class SensorBaseline {
     return { residual, dispersion };
   }
 
+  /**
+   * An incremental form of {@link transform}: push one reading at a time (missing values already
+   * handled by the caller) and get the same (z_res, z_disp) that `transform` gives at that position of
+   * the series — bit for bit: the same arithmetic in the same order, including the running sums of the
+   * dispersion window and their recomputation every 1024 steps. State: the last max(p, w) + 1
+   * differences.
+   */
+  stream(): BaselineStream {
+    const s = this.state;
+    if (!s) throw new Error('SensorBaseline.stream before fit');
+    return new BaselineStream(s);
+  }
+
   /** The fitted state as plain JSON. */
   toJSON(): SensorBaselineState {
     if (!this.state) throw new Error('SensorBaseline.toJSON before fit');
@@ -205,4 +218,73 @@ function rawChannels(x: Float64Array, s: { arOrder: number; dispersionWindow: nu
     }
   }
   return { residual, dispersion };
+}
+
+/**
+ * Per-reading state of one sensor's baseline (see {@link SensorBaseline.stream}). `push` returns the
+ * standardised residual and dispersion of the new reading; memory is O(max(arOrder, dispersionWindow)).
+ */
+export class BaselineStream {
+  /** Readings pushed so far (the index t of the next reading is this value). */
+  count = 0;
+  private prev = 0;
+  private sum = 0;
+  private sq = 0;
+  /** Ring of the last `size` differences, d[t] at t mod size; d[0] = 0. */
+  private readonly ring: Float64Array;
+  private readonly size: number;
+  /** Last outputs (read after push). */
+  residual = 0;
+  dispersion = 0;
+
+  constructor(private readonly s: SensorBaselineState) {
+    this.size = Math.max(s.arOrder, s.dispersionWindow) + 1;
+    this.ring = new Float64Array(this.size);
+  }
+
+  private d(k: number): number {
+    return this.ring[k % this.size] as number;
+  }
+
+  /** Push reading x_t; sets and returns {@link residual} (z_res) — read {@link dispersion} for z_disp. */
+  push(x: number): number {
+    const s = this.s;
+    const t = this.count++;
+    const p = s.arOrder;
+    const w = s.dispersionWindow;
+    const dt = t === 0 ? 0 : x - this.prev;
+    this.prev = x;
+    this.ring[t % this.size] = dt;
+    let rawRes = 0;
+    if (t >= p + 1) {
+      let pred = 0;
+      for (let j = 0; j < p; j++) pred += (s.ar[j] as number) * this.d(t - 1 - j);
+      rawRes = dt - pred;
+    }
+    let rawDisp = 0;
+    if (t >= 1) {
+      if (t % 1024 === 0) {
+        this.sum = 0;
+        this.sq = 0;
+        for (let k = Math.max(1, t - w); k < t; k++) {
+          this.sum += this.d(k);
+          this.sq += this.d(k) ** 2;
+        }
+      }
+      this.sum += dt;
+      this.sq += dt ** 2;
+      if (t - w >= 1) {
+        this.sum -= this.d(t - w);
+        this.sq -= this.d(t - w) ** 2;
+      }
+      if (t >= w) {
+        const m = Math.min(t, w);
+        const v = Math.max(0, (this.sq - (this.sum * this.sum) / m) / (m - 1));
+        rawDisp = Math.log(Math.sqrt(v) + s.epsilon);
+      }
+    }
+    this.residual = t <= p ? 0 : clamp((rawRes - s.residual.center) / s.residual.scale);
+    this.dispersion = t < w ? 0 : clamp((rawDisp - s.dispersion.center) / s.dispersion.scale);
+    return this.residual;
+  }
 }

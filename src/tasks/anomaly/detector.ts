@@ -15,7 +15,18 @@
 import { ConfigError, ModelFormatError, assertOneOf } from '../../core/errors.js';
 import { AGGREGATE_MODES, aggregateScores, fitChannelNorms, mergeAlarms, type AggregateMode, type AlarmEvent, type ChannelNorm } from './aggregate.js';
 import type { AutoencoderOptions } from './autoencoder.js';
-import { SCORER_KINDS, classicalScorerFromJSON, createClassicalScorer, type ClassicalScorerOptions, type Scorer, type ScorerKind, type ScorerState, type SensorSeries } from './scorers.js';
+import type { ForecasterOptions } from './forecaster.js';
+import {
+  SCORER_KINDS,
+  classicalScorerFromJSON,
+  createClassicalScorer,
+  type ClassicalScorerOptions,
+  type Scorer,
+  type ScorerKind,
+  type ScorerState,
+  type ScorerStream,
+  type SensorSeries,
+} from './scorers.js';
 import { quantile } from './stats.js';
 
 /** Version of the saved detector JSON; bumped on incompatible changes. */
@@ -35,8 +46,8 @@ export interface AnomalyDetectorOptions {
   readonly calibrationFraction?: number;
   /** Seed of every random choice (isolation forest, network weights and batches). Default 42. */
   readonly seed?: number;
-  /** Options of the scorer (see scorers.ts and autoencoder.ts). */
-  readonly scorer?: ClassicalScorerOptions & AutoencoderOptions;
+  /** Options of the scorer (see scorers.ts, autoencoder.ts and forecaster.ts; each kind reads its own). */
+  readonly scorer?: ScorerOptions;
   /** Called with warnings (e.g. a rate below what the calibration size can resolve). */
   readonly onWarning?: (message: string) => void;
 }
@@ -71,8 +82,15 @@ export interface DetectionResult {
   readonly events: AlarmEvent[];
 }
 
-/** Build a scorer; the autoencoders' module (and TensorFlow.js) is loaded only when one is asked for. */
-async function createScorer(kind: ScorerKind, opts: ClassicalScorerOptions & AutoencoderOptions): Promise<Scorer> {
+/** Options of every scorer kind (each kind reads its own; `window` is the autoencoders' or the forecaster's). */
+export type ScorerOptions = ClassicalScorerOptions & AutoencoderOptions & ForecasterOptions;
+
+/** Build a scorer; the neural modules (and TensorFlow.js) are loaded only when one is asked for. */
+async function createScorer(kind: ScorerKind, opts: ScorerOptions): Promise<Scorer> {
+  if (kind === 'transformer') {
+    const { TransformerForecastScorer } = await import('./forecaster.js');
+    return new TransformerForecastScorer(opts);
+  }
   if (kind === 'autoencoder' || kind === 'window-autoencoder' || kind === 'lstm-autoencoder') {
     const { AutoencoderScorer } = await import('./autoencoder.js');
     return new AutoencoderScorer(kind, opts);
@@ -166,6 +184,15 @@ export class AnomalyDetector {
     return { channels, score, top, alarm, events: mergeAlarms(score, this.threshold, this.state.minGapSamples, top) };
   }
 
+  /**
+   * Fresh per-machine scoring state for one reading at a time: `push(values)` returns the raw channels
+   * of that reading, equal to {@link detect}'s `channels` at the same position. Used by stream.ts
+   * ({@link createStreamScorer}), which adds normalisation, threshold and events.
+   */
+  scorerStream(): ScorerStream {
+    return this.scorer.stream();
+  }
+
   /** The detector as plain JSON (threshold included, editable). */
   toJSON(): DetectorState {
     return { ...this.state, threshold: this.threshold, scorer: this.scorer.toJSON() };
@@ -193,11 +220,23 @@ export class AnomalyDetector {
     if (!Number.isInteger(s.minGapSamples) || s.minGapSamples < 1) {
       throw new ModelFormatError(`${file}: 'minGapSamples' must be a positive integer; got ${JSON.stringify(s.minGapSamples)}.`, { file, field: 'minGapSamples' });
     }
-    if (!Array.isArray(s.scorer.baselines) || s.scorer.baselines.length !== s.sensors.length) {
+    if (!Array.isArray(s.scorer.baselines) || (s.detector !== 'transformer' && s.scorer.baselines.length !== s.sensors.length)) {
       throw new ModelFormatError(`${file}: the saved ${s.detector} scorer is damaged (expected ${s.sensors.length} sensor baselines).`, { file });
     }
     let scorer: Scorer;
-    if (s.detector === 'autoencoder' || s.detector === 'window-autoencoder' || s.detector === 'lstm-autoencoder') {
+    if (s.detector === 'transformer') {
+      try {
+        const { TransformerForecastScorer } = await import('./forecaster.js');
+        const f = TransformerForecastScorer.fromJSON(s.scorer);
+        if (f.sensorCount !== s.sensors.length) {
+          f.dispose();
+          throw new Error(`it forecasts ${f.sensorCount} sensors; 'sensors' lists ${s.sensors.length}`);
+        }
+        scorer = f;
+      } catch (e) {
+        throw new ModelFormatError(`${file}: the saved ${s.detector} scorer is damaged (${(e as Error).message}).`, { file });
+      }
+    } else if (s.detector === 'autoencoder' || s.detector === 'window-autoencoder' || s.detector === 'lstm-autoencoder') {
       try {
         const { AutoencoderScorer } = await import('./autoencoder.js');
         scorer = AutoencoderScorer.fromJSON(s.scorer);

@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError, NotFoundError } from '../../core/errors.js';
 import { AnomalyDetector, type DetectorState } from './detector.js';
+import { NEURAL_SCORER_KINDS } from './scorers.js';
 
 /** Version of the anomaly manifest. */
 export const ANOMALY_MODEL_FORMAT_VERSION = 1;
@@ -93,5 +94,5 @@ export function detectorJsonText(state: DetectorState): string {
 
 /** True for detectors that need the TensorFlow.js backend. */
 export function isNeuralDetector(kind: string): boolean {
-  return kind === 'autoencoder' || kind === 'window-autoencoder' || kind === 'lstm-autoencoder';
+  return (NEURAL_SCORER_KINDS as readonly string[]).includes(kind);
 }

@@ -12,23 +12,30 @@
  * | `ewma` | max(|EWMA_λ(z_res)|, |EWMA_λ(z_disp)|) / √(λ/(2−λ)): the EWMA chart of the residuals (Roberts 1959; Lucas & Saccucci 1990) |
  * | `iforest` | isolation-forest score (Liu et al. 2008) of (z_res, z_disp, EWMA(z_res)) — one forest per sensor |
  * | `autoencoder`, `window-autoencoder`, `lstm-autoencoder` | reconstruction error; see autoencoder.ts |
+ * | `transformer` | normalised one-step forecast error of a Transformer encoder; see forecaster.ts |
+ *
+ * Every scorer also scores one reading at a time ({@link Scorer.stream}), giving the same numbers as
+ * `score` on the whole series; stream.ts builds the online detector on it.
  */
 import { ConfigError, ModelFormatError } from '../../core/errors.js';
-import { SensorBaseline, type BaselineOptions, type SensorBaselineState } from './baseline.js';
+import { SensorBaseline, type BaselineOptions, type BaselineStream, type SensorBaselineState } from './baseline.js';
 import { IsolationForest, type IsolationForestState } from './isolation-forest.js';
 
 /** The scorer kinds, as given to `--detector`. */
-export const SCORER_KINDS = ['robust-z', 'ewma', 'iforest', 'autoencoder', 'window-autoencoder', 'lstm-autoencoder'] as const;
+export const SCORER_KINDS = ['robust-z', 'ewma', 'iforest', 'autoencoder', 'window-autoencoder', 'lstm-autoencoder', 'transformer'] as const;
+/** The kinds that train a TensorFlow.js network (and need `initBackend()` before fit, load or score). */
+export const NEURAL_SCORER_KINDS: readonly ScorerKind[] = ['autoencoder', 'window-autoencoder', 'lstm-autoencoder', 'transformer'];
 /** One of {@link SCORER_KINDS}. */
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
 /** The readings of one machine: one filled (no NaN) array per sensor, all the same length, in time order. */
 export type SensorSeries = readonly Float64Array[];
 
-/** Saved state of any scorer (plain JSON); `kind` selects the class in {@link scorerFromJSON}. */
+/** Saved state of any scorer (plain JSON); `kind` selects the class when loading. */
 export interface ScorerState {
   readonly kind: ScorerKind;
   readonly options: Record<string, unknown>;
+  /** Per-sensor baselines (every kind but `transformer`, which normalises its own inputs; [] there). */
   readonly baselines: SensorBaselineState[];
   readonly [extra: string]: unknown;
 }
@@ -45,6 +52,18 @@ export interface Scorer {
   score(series: SensorSeries): Float64Array[];
   /** The fitted state as plain JSON. */
   toJSON(): ScorerState;
+  /**
+   * Fresh per-machine state for scoring one reading at a time: `push(values)` (one value per sensor,
+   * in order, finite) returns the channels of that reading — identical to what {@link score} returns
+   * at the same position of the whole series. Memory is bounded by the scorer's window, not the series.
+   */
+  stream(): ScorerStream;
+}
+
+/** Incremental scoring state of one machine (see {@link Scorer.stream}). */
+export interface ScorerStream {
+  /** Score the next reading: one value per sensor in; one channel score per sensor out. */
+  push(values: ArrayLike<number>): Float64Array;
 }
 
 /** Options shared by the classical scorers. */
@@ -122,6 +141,12 @@ abstract class BaselineScorer implements Scorer {
     return baselineChannels(this.baselines, series);
   }
   abstract score(series: SensorSeries): Float64Array[];
+  abstract stream(): ScorerStream;
+  /** Baseline streams for one machine, one per sensor. */
+  protected baselineStreams(): BaselineStream[] {
+    if (!this.baselines) throw new Error(`${this.kind} scorer used before fit`);
+    return this.baselines.map((b) => b.stream());
+  }
   protected abstract options(): Record<string, unknown>;
   toJSON(): ScorerState {
     if (!this.baselines) throw new Error(`${this.kind} scorer saved before fit`);
@@ -152,6 +177,16 @@ export class RobustZScorer extends BaselineScorer {
       return out;
     });
   }
+  stream(): ScorerStream {
+    const bs = this.baselineStreams();
+    return {
+      push: (values) =>
+        Float64Array.from(bs, (b, s) => {
+          const r = b.push(values[s] as number);
+          return Math.max(Math.abs(r), Math.abs(b.dispersion));
+        }),
+    };
+  }
   protected options(): Record<string, unknown> {
     return { ...this.baselineOptions };
   }
@@ -179,6 +214,22 @@ export class EwmaScorer extends BaselineScorer {
       for (let t = 0; t < r.length; t++) out[t] = Math.max(Math.abs(er[t] as number), Math.abs(ed[t] as number)) / sd;
       return out;
     });
+  }
+  stream(): ScorerStream {
+    const bs = this.baselineStreams();
+    const l = this.lambda;
+    const sd = Math.sqrt(l / (2 - l));
+    const er = new Float64Array(bs.length);
+    const ed = new Float64Array(bs.length);
+    return {
+      push: (values) =>
+        Float64Array.from(bs, (b, s) => {
+          const r = b.push(values[s] as number);
+          er[s] = l * r + (1 - l) * (er[s] as number);
+          ed[s] = l * b.dispersion + (1 - l) * (ed[s] as number);
+          return Math.max(Math.abs(er[s] as number), Math.abs(ed[s] as number)) / sd;
+        }),
+    };
   }
   protected options(): Record<string, unknown> {
     return { ...this.baselineOptions, lambda: this.lambda };
@@ -238,6 +289,25 @@ export class IForestScorer extends BaselineScorer {
     const c = this.channels(series);
     if (!this.forests) throw new Error('iforest scorer used before fit');
     return this.forests.map((f, s) => f.score(this.features(c, s), (c.residual[s] as Float64Array).length));
+  }
+  stream(): ScorerStream {
+    const bs = this.baselineStreams();
+    const forests = this.forests;
+    if (!forests) throw new Error('iforest scorer used before fit');
+    const l = this.lambda;
+    const e = new Float64Array(bs.length);
+    const x = new Float64Array(3);
+    return {
+      push: (values) =>
+        Float64Array.from(bs, (b, s) => {
+          const r = b.push(values[s] as number);
+          e[s] = l * r + (1 - l) * (e[s] as number);
+          x[0] = r;
+          x[1] = b.dispersion;
+          x[2] = e[s] as number;
+          return (forests[s] as IsolationForest).score(x, 1)[0] as number;
+        }),
+    };
   }
   protected options(): Record<string, unknown> {
     return { ...this.baselineOptions, lambda: this.lambda, trees: this.trees, sampleSize: this.sampleSize, seed: this.seed };
