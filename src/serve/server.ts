@@ -18,6 +18,9 @@ import { DEMO_SENSORS, demoFleetSamples, trainDemoModel } from './demo.js';
 import { createApp } from './http/app.js';
 import { startBroker } from './mqtt/broker.js';
 import { connectExternalBroker } from './mqtt/external.js';
+import { startOpcuaIngestion, type OpcuaConnectOptions, type OpcuaIngestion } from './opcua/client.js';
+import { loadMapping, type OpcuaMapping } from './opcua/mapping.js';
+import type { Alert } from '../storage/store.js';
 
 /** Options of `startService`. */
 export interface ServiceOptions {
@@ -51,6 +54,10 @@ export interface ServiceOptions {
   readonly demoIntervalMs?: number;
   /** Demo: directory of the demo model (default <db dir>/shopfloor-demo-model). */
   readonly demoModelDir?: string;
+  /** Ingest from an OPC UA server: endpoint and security, and the mapping (or a mapping file). */
+  readonly opcua?: OpcuaConnectOptions & { readonly mapping?: OpcuaMapping; readonly mappingFile?: string; readonly onBadNode?: 'fail' | 'skip' };
+  /** Called with every newly raised alert (e.g. to print it). */
+  readonly onAlert?: (alert: Alert) => void;
   /** Log a line (default: nothing). */
   readonly log?: (line: string) => void;
 }
@@ -64,6 +71,8 @@ export interface RunningService {
   /** A new admin token (earlier startup tokens are revoked). */
   readonly adminToken: string;
   readonly core: ServiceCore;
+  /** The OPC UA ingestion, when configured. */
+  readonly opcua: OpcuaIngestion | null;
   close(): Promise<void>;
 }
 
@@ -73,6 +82,9 @@ const STARTUP_TOKEN = 'startup-admin';
 export async function startService(o: ServiceOptions = {}): Promise<RunningService> {
   const log = o.log ?? (() => undefined);
   const host = o.host ?? '127.0.0.1';
+  // Check the OPC UA mapping before anything is opened: a bad file is a user error, not a half start.
+  const opcuaMapping = o.opcua ? (o.opcua.mapping ?? (o.opcua.mappingFile ? loadMapping(o.opcua.mappingFile) : null)) : null;
+  if (o.opcua && !opcuaMapping) throw new ConfigError('OPC UA ingestion needs a mapping (--opcua-map FILE).');
   const isPg = /^postgres(ql)?:\/\//.test(o.dbFile ?? '');
   const dbFile = isPg ? path.resolve('shopfloor.db') : path.resolve(o.dbFile ?? 'shopfloor.db');
   if (!isPg) mkdirSync(path.dirname(dbFile), { recursive: true });
@@ -97,6 +109,7 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
       );
     }
     const core = createServiceCore(store, { rules });
+    if (o.onAlert) core.alerts.addSink(o.onAlert);
     if (o.webhookUrl) core.alerts.addSink(webhookSink({ url: o.webhookUrl, onGiveUp: (a, why) => log(`webhook gave up on alert ${a.id}: ${why}`) }));
 
     for (const t of await store.listTokens()) if (t.name === STARTUP_TOKEN && !t.revoked) await store.revokeToken(t.id);
@@ -136,6 +149,12 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
       timers.push(t);
     }
 
+    let opcua: OpcuaIngestion | null = null;
+    if (o.opcua && opcuaMapping) {
+      opcua = await startOpcuaIngestion(core, { ...o.opcua, mapping: opcuaMapping, log });
+      closers.push(() => (opcua as OpcuaIngestion).close());
+    }
+
     if (o.demo && demoModelDir) {
       const stop = await startDemoFleet(core.store, demoModelDir, { brokerUrl: mqttUrl, user: mqttUser, password: mqttPassword, machines: o.demoMachines ?? 3, intervalMs: o.demoIntervalMs ?? 1000 });
       closers.push(stop);
@@ -147,6 +166,7 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
       mqttPassword,
       adminToken,
       core,
+      opcua,
       close: async () => {
         for (const t of timers) clearInterval(t);
         for (const c of closers.reverse()) await c();

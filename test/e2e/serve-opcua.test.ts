@@ -1,0 +1,180 @@
+/**
+ * OPC UA ingestion end to end: a node-opcua server simulating two machines on 127.0.0.1 (ephemeral
+ * port) → the service's OPC UA client → SQLite → readings queried through the HTTP API, with the OPC UA
+ * status codes kept as quality and the source timestamps as `t`. The server is then restarted on the
+ * same port and ingestion must resume on its own. Bad mappings (unknown node, a String variable) fail
+ * the start with SF_OPCUA naming each node; the browse helper suggests a mapping.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../../src/serve/server.js';
+import { startMachineServer, type MachineServer } from '../../src/serve/opcua/machine-server.js';
+import { parseMapping } from '../../src/serve/opcua/mapping.js';
+import { suggestOpcuaMapping } from '../../src/serve/opcua/client.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sf-opcua-'));
+let machine: MachineServer;
+let svc: RunningService | null = null;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  machine = await startMachineServer({ machines: 2, intervalMs: 100 });
+}, 60_000);
+afterAll(async () => {
+  await svc?.close();
+  await machine?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor<T>(f: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${logs.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface ApiReading {
+  t: number;
+  v: number | null;
+  q: string;
+}
+
+const mapping = () =>
+  parseMapping({
+    site: 'opcua-plant',
+    samplingIntervalMs: 100,
+    publishingIntervalMs: 200,
+    nodes: {
+      [machine.nodeIds['Machine1.Temperature'] as string]: { asset: 'mill-1', sensor: 'temperature', unit: 'C' },
+      [machine.nodeIds['Machine1.Vibration'] as string]: { asset: 'mill-1', sensor: 'vibration', unit: 'mm/s' },
+      [machine.nodeIds['Machine1.ToolWear'] as string]: { asset: 'mill-1', sensor: 'tool_wear' },
+      [machine.nodeIds['Machine1.Running'] as string]: { asset: 'mill-1', sensor: 'running' },
+      [machine.nodeIds['Machine2.SpindleSpeed'] as string]: { asset: 'mill-2', sensor: 'spindle_speed', samplingIntervalMs: 50 },
+    },
+  });
+
+describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
+  it('stores subscribed values with their quality and source time, queryable over HTTP; resumes after a server restart', async () => {
+    const t0 = Date.now();
+    svc = await startService({ port: 0, mqttPort: 0, dbFile: path.join(dir, 'opcua.db'), opcua: { endpoint: machine.endpoint, mapping: mapping() }, log: (l) => logs.push(l) });
+    const h = { authorization: `Bearer ${svc.adminToken}` };
+    const get = async (asset: string, sensor: string): Promise<ApiReading[]> => {
+      const r = await fetch(`${svc!.url}/assets/${asset}/sensors/${sensor}/readings?from=${t0 - 60_000}&to=${Date.now() + 60_000}`, { headers: h });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { readings: ApiReading[] }).readings;
+    };
+    // Assets and sensors were created from the mapping.
+    const assets = (await (await fetch(`${svc.url}/assets`, { headers: h })).json()) as { id: string; site: string }[];
+    expect(assets.map((a) => [a.id, a.site])).toEqual([
+      ['mill-1', 'opcua-plant'],
+      ['mill-2', 'opcua-plant'],
+    ]);
+    // Vibration is Bad (BadSensorFailure, no value) every 5th update of the simulated machine.
+    const vib = await waitFor(async () => {
+      const rs = await get('mill-1', 'vibration');
+      return rs.some((r) => r.q === 'bad') && rs.filter((r) => r.q === 'good').length >= 4 ? rs : null;
+    }, 20_000, 'good and bad vibration readings');
+    for (const r of vib) {
+      if (r.q === 'bad') expect(r.v).toBeNull();
+      else expect(typeof r.v).toBe('number');
+      expect(r.t).toBeGreaterThanOrEqual(t0 - 60_000); // the source timestamp, set by the simulated machine
+      expect(r.t).toBeLessThanOrEqual(Date.now());
+    }
+    // Temperature is Uncertain (UncertainLastUsableValue) every 7th update, with a value.
+    const temp = await waitFor(async () => {
+      const rs = await get('mill-1', 'temperature');
+      return rs.some((r) => r.q === 'uncertain') ? rs : null;
+    }, 20_000, 'an uncertain temperature reading');
+    expect(temp.filter((r) => r.q === 'uncertain').every((r) => typeof r.v === 'number')).toBe(true);
+    expect(temp.some((r) => r.q === 'good')).toBe(true);
+    // Boolean as 0/1, and the second machine at its own sampling interval.
+    const running = await get('mill-1', 'running');
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.every((r) => r.v === 0 || r.v === 1)).toBe(true);
+    await waitFor(async () => (await get('mill-2', 'spindle_speed')).length > 3, 10_000, 'spindle speed readings');
+    // Tool wear counts updates: strictly increasing values in time order.
+    const wear = await get('mill-1', 'tool_wear');
+    for (let i = 1; i < wear.length; i++) expect((wear[i] as ApiReading).v as number).toBeGreaterThan((wear[i - 1] as ApiReading).v as number);
+
+    const metrics = await (await fetch(`${svc.url}/metrics`, { headers: h })).text();
+    expect(metrics).toMatch(/shopfloor_readings_ingested_total\{source="opcua"\} [1-9]/);
+    expect(metrics).toMatch(/shopfloor_opcua_values_total\{quality="bad"\} [1-9]/);
+    expect(metrics).toContain('shopfloor_opcua_connected 1');
+
+    // Restart the server on the same port: the client reconnects and the subscription is restored.
+    const port = machine.port;
+    await machine.stop();
+    await waitFor(async () => !svc!.opcua!.stats().connected, 15_000, 'the client to notice the lost connection');
+    await svc.opcua!.flush();
+    const before = await svc.core.store.countReadings('mill-1');
+    machine = await startMachineServer({ machines: 2, intervalMs: 100, port });
+    await waitFor(async () => svc!.opcua!.stats().reconnects >= 1, 40_000, 'the reconnection');
+    const after = await waitFor(async () => {
+      const n = await svc!.core.store.countReadings('mill-1');
+      return n >= before + 20 ? n : null;
+    }, 20_000, 'readings after the restart');
+    expect(after).toBeGreaterThanOrEqual(before + 20);
+    expect(logs.some((l) => /lost; reconnecting/.test(l))).toBe(true);
+    expect(logs.some((l) => /reconnected/.test(l))).toBe(true);
+    const fresh = (await get('mill-1', 'vibration')).filter((r) => r.t > Date.now() - 5000);
+    expect(fresh.length).toBeGreaterThan(0);
+    await svc.close();
+    svc = null;
+  }, 120_000);
+
+  it('refuses a mapping with an unknown node and a non-numeric variable, naming both; skip mode goes on', async () => {
+    const bad = parseMapping({
+      nodes: {
+        'ns=1;s=Machine1.NoSuchThing': { asset: 'm1', sensor: 'x' },
+        [machine.nodeIds['Machine1.SerialNumber'] as string]: { asset: 'm1', sensor: 'serial' },
+        [machine.nodeIds['Machine1.Temperature'] as string]: { asset: 'm1', sensor: 'temperature' },
+      },
+    });
+    const db = path.join(dir, 'bad.db');
+    const err = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad } }).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err?.code).toBe('SF_OPCUA');
+    expect(err?.message).toContain('ns=1;s=Machine1.NoSuchThing (→ m1/x): no such node on the server');
+    expect(err?.message).toContain('Machine1.SerialNumber (→ m1/serial): data type String is not numeric');
+    expect(err?.message).not.toContain('Machine1.Temperature');
+
+    const skipLogs: string[] = [];
+    svc = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad, onBadNode: 'skip' }, log: (l) => skipLogs.push(l) });
+    expect(svc.opcua!.nodes.map((n) => n.sensor)).toEqual(['temperature']);
+    expect(skipLogs.filter((l) => l.startsWith('OPC UA: skipping')).length).toBe(2);
+    await waitFor(async () => (await svc!.core.store.countReadings('m1')) > 0, 10_000, 'readings in skip mode');
+    await svc.close();
+    svc = null;
+  }, 60_000);
+
+  it('fails clearly when the endpoint does not answer', async () => {
+    const err = await startService({
+      port: 0,
+      mqttPort: 0,
+      dbFile: path.join(dir, 'down.db'),
+      opcua: { endpoint: 'opc.tcp://127.0.0.1:1/UA/Nothing', mapping: mapping(), connectTimeoutMs: 2000 },
+    }).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err?.code).toBe('SF_OPCUA');
+    expect(err?.message).toMatch(/cannot connect to opc\.tcp:\/\/127\.0\.0\.1:1\/UA\/Nothing/);
+  }, 30_000);
+
+  it('browses the server and suggests a mapping of its numeric variables', async () => {
+    const { mapping: m, skipped } = await suggestOpcuaMapping({ endpoint: machine.endpoint, site: 'plant' });
+    const nodes = m.nodes as Record<string, { asset: string; sensor: string }>;
+    expect(nodes[machine.nodeIds['Machine1.Temperature'] as string]).toEqual({ asset: 'machine1', sensor: 'temperature' });
+    expect(nodes[machine.nodeIds['Machine2.SpindleSpeed'] as string]).toEqual({ asset: 'machine2', sensor: 'spindle_speed' });
+    expect(Object.keys(nodes)).toHaveLength(10); // 5 numeric variables (Boolean included) × 2 machines
+    expect(skipped.map((s) => s.path.join('/')).sort()).toEqual(['Machine1/SerialNumber', 'Machine2/SerialNumber']);
+    expect(() => parseMapping(m)).not.toThrow(); // the suggestion is a valid mapping file
+  }, 30_000);
+});
