@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MI, parseMat, readMat } from './mat.js';
+import { MI, formatMat, parseMat, readMat } from './mat.js';
 import { DataError, NotFoundError } from '../core/errors.js';
 
 // ---- a tiny Level-5 writer for hand-built buffers ----------------------------------------------
@@ -258,3 +258,23 @@ function catchError(f: () => unknown): DataError {
   }
   throw new Error('expected an error');
 }
+
+describe('formatMat', () => {
+  it('round-trips through parseMat', () => {
+    const a = Float64Array.from({ length: 37 }, (_, i) => Math.sin(i) * 1e3);
+    const bytes = formatMat([
+      { name: 'X001_DE_time', data: a },
+      { name: 'X001RPM', data: [1797], dims: [1, 1] },
+      { name: 'm', data: [1, 2, 3, 4, 5, 6], dims: [2, 3] },
+    ]);
+    const m = parseMat(bytes, 'rt.mat');
+    expect(m.littleEndian).toBe(true);
+    expect([...m.get('X001_DE_time').data]).toEqual([...a]);
+    expect(m.get('X001_DE_time').dims).toEqual([37, 1]);
+    expect(m.get('X001RPM').data[0]).toBe(1797);
+    expect(m.get('m').dims).toEqual([2, 3]);
+  });
+  it('rejects dims that do not match the data', () => {
+    expect(() => formatMat([{ name: 'x', data: [1, 2], dims: [3, 1] }])).toThrow(/2 values but dims \[3, 1\]/);
+  });
+});

@@ -23,7 +23,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
-import { DataError, NotFoundError } from '../core/errors.js';
+import { ConfigError, DataError, NotFoundError } from '../core/errors.js';
 
 /** MATLAB array classes (mxClassID). */
 export type MatClass =
@@ -454,4 +454,68 @@ export async function readMat(file: string, options: MatReadOptions = {}): Promi
     throw e;
   }
   return parseMat(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, options);
+}
+
+/** A numeric variable to write with {@link formatMat}. */
+export interface MatWriteVariable {
+  readonly name: string;
+  readonly data: ArrayLike<number>;
+  /** Dimensions [data.length, 1] (a column vector) by default. */
+  readonly dims?: readonly number[];
+}
+
+/**
+ * Format double variables as an uncompressed little-endian Level-5 MAT-file (what `save -v6` writes),
+ * for tests and exports; `parseMat(formatMat(v))` gives the variables back.
+ * @throws ConfigError when dims do not match the data length or a name is not 1–63 ASCII characters.
+ */
+export function formatMat(variables: readonly MatWriteVariable[], headerText = 'MATLAB 5.0 MAT-file, written by shopfloor'): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const head = new Uint8Array(128).fill(0x20);
+  head.set(new TextEncoder().encode(headerText.slice(0, 116)));
+  head.fill(0, 116, 124);
+  head[124] = 0x00;
+  head[125] = 0x01;
+  head[126] = 0x49; // 'I'
+  head[127] = 0x4d; // 'M'
+  parts.push(head);
+  for (const v of variables) {
+    const dims = v.dims ? [...v.dims] : [v.data.length, 1];
+    if (dims.reduce((a, b) => a * b, 1) !== v.data.length) {
+      throw new ConfigError(`formatMat: '${v.name}' has ${v.data.length} values but dims [${dims.join(', ')}].`, { variable: v.name });
+    }
+    if (!/^[\x20-\x7e]{1,63}$/.test(v.name)) throw new ConfigError(`formatMat: variable name '${v.name}' must be 1–63 ASCII characters.`, { variable: v.name });
+    const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+    const nameLen = v.name.length;
+    const body = 16 + (8 + pad8(dims.length * 4)) + (8 + pad8(nameLen)) + (8 + v.data.length * 8);
+    const buf = new Uint8Array(8 + body);
+    const dv = new DataView(buf.buffer);
+    let o = 0;
+    const tag = (type: number, n: number): void => {
+      dv.setUint32(o, type, true);
+      dv.setUint32(o + 4, n, true);
+      o += 8;
+    };
+    tag(MI.MATRIX, body);
+    tag(MI.UINT32, 8);
+    dv.setUint32(o, 6, true); // class double
+    o += 8;
+    tag(MI.INT32, dims.length * 4);
+    dims.forEach((d, i) => dv.setInt32(o + i * 4, d, true));
+    o += pad8(dims.length * 4);
+    tag(MI.INT8, nameLen);
+    buf.set(new TextEncoder().encode(v.name), o);
+    o += pad8(nameLen);
+    tag(MI.DOUBLE, v.data.length * 8);
+    for (let i = 0; i < v.data.length; i++) dv.setFloat64(o + i * 8, v.data[i] as number, true);
+    parts.push(buf);
+  }
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
