@@ -8,6 +8,8 @@ import { assertOptionsFor, str } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../command.js';
 import { RUL_EVALUATE_OPTIONS, runEvaluateRul } from '../../tasks/rul/cli.js';
 import { isRulModelDir } from '../../tasks/rul/rul.js';
+import { VIBRATION_EVALUATE_OPTIONS, runEvaluateVibration } from '../../tasks/vibration/cli.js';
+import { isVibrationModelDir } from '../../tasks/vibration/vibration.js';
 import { CSV_OPTIONS, csvOptionsFrom } from '../data-options.js';
 
 const FAILURE_EVALUATE_OPTIONS: readonly OptionSpec[] = [
@@ -21,10 +23,19 @@ export const evaluateCommand: CommandSpec = {
   summary: 'Evaluate a saved model on held-out labelled data (failure: a labelled CSV; rul: test series + true RUL).',
   help: `Examples:
   shopfloor evaluate --model m --data new-labelled.csv --json
-  shopfloor evaluate --model rul --data test_FD001.txt --format cmapss --rul RUL_FD001.txt --json`,
-  options: [...FAILURE_EVALUATE_OPTIONS, ...RUL_EVALUATE_OPTIONS.filter((o) => !FAILURE_EVALUATE_OPTIONS.some((f) => f.name === o.name))],
+  shopfloor evaluate --model rul --data test_FD001.txt --format cmapss --rul RUL_FD001.txt --json
+  shopfloor evaluate --model bearing --data ../shared/data/cwru --json`,
+  options: [
+    ...FAILURE_EVALUATE_OPTIONS,
+    ...[...RUL_EVALUATE_OPTIONS, ...VIBRATION_EVALUATE_OPTIONS].filter((o, i, all) => !FAILURE_EVALUATE_OPTIONS.some((f) => f.name === o.name) && all.findIndex((x) => x.name === o.name) === i),
+  ],
   async run(opts, ctx) {
     const dir = str(opts, 'model') as string;
+    if (isVibrationModelDir(dir)) {
+      assertOptionsFor(opts, VIBRATION_EVALUATE_OPTIONS, 'a vibration model');
+      await runEvaluateVibration(opts, ctx);
+      return;
+    }
     if (isRulModelDir(dir)) {
       assertOptionsFor(opts, RUL_EVALUATE_OPTIONS, 'a RUL model');
       await runEvaluateRul(opts, ctx);

@@ -13,6 +13,7 @@ import { failureMetricsJson, failureReportHtml } from '../../evaluation/failure-
 import { assertOptionsFor, list, num, str } from '../args.js';
 import type { CommandContext, CommandSpec, OptionSpec, OptionValues } from '../command.js';
 import { ANOMALY_TRAIN_OPTIONS, trainAnomalyCommandRun } from '../../tasks/anomaly/cli.js';
+import { VIBRATION_TRAIN_OPTIONS, runTrainVibration } from '../../tasks/vibration/cli.js';
 import { CSV_OPTIONS, csvOptionsFrom } from '../data-options.js';
 import { libraryVersions, shopfloorVersion } from '../version.js';
 
@@ -36,15 +37,15 @@ const TASK_OPTION: OptionSpec = {
   name: 'task',
   type: 'string',
   default: 'failure',
-  choices: ['failure', 'rul', 'anomaly'],
-  description: 'failure: classify failures from labelled rows; rul: remaining useful life from run-to-failure series; anomaly: learn normal behaviour without labels.',
+  choices: ['failure', 'rul', 'anomaly', 'vibration'],
+  description: 'failure: classify failures from labelled rows; rul: remaining useful life from run-to-failure series; anomaly: learn normal behaviour without labels; vibration: bearing fault class from raw vibration (MAT-files).',
 };
 
 /** `--model` means a different set of models per task: validated by the task, default per task. */
 const MODEL_OPTION: OptionSpec = {
   name: 'model',
   type: 'string',
-  description: `Model. failure: auto (default; cross-validates --candidates), ${FAILURE_MODELS.join(', ')}. rul: ${RUL_MODELS.join(', ')} (default gbdt).`,
+  description: `Model. failure: auto (default; cross-validates --candidates), ${FAILURE_MODELS.join(', ')}. rul: ${RUL_MODELS.join(', ')} (default gbdt). vibration: gbdt (default), logreg, wdcnn.`,
 };
 
 /** Union of every task's options (same name = same meaning); each task rejects the others' options. */
@@ -61,15 +62,21 @@ export const trainCommand: CommandSpec = {
   shopfloor train --data ai4i2020.csv --target "Machine failure" --seed 42 --out m --json
   shopfloor train --data ai4i2020.csv --target TWF,HDF,PWF,OSF --model gbdt --out modes
   shopfloor train --task rul --data train_FD001.txt --format cmapss --model ensemble --out rul
-  shopfloor train --task anomaly --data normal.csv --unit machine --time timestamp --detector iforest --out det`,
+  shopfloor train --task anomaly --data normal.csv --unit machine --time timestamp --detector iforest --out det
+  shopfloor train --task vibration --data ../shared/data/cwru --model wdcnn --out bearing`,
   seeded: true,
-  options: mergeOptions([TASK_OPTION, MODEL_OPTION], TRAIN_OPTIONS, RUL_TRAIN_OPTIONS, ANOMALY_TRAIN_OPTIONS),
+  options: mergeOptions([TASK_OPTION, MODEL_OPTION], TRAIN_OPTIONS, RUL_TRAIN_OPTIONS, ANOMALY_TRAIN_OPTIONS, VIBRATION_TRAIN_OPTIONS),
   async run(opts, ctx) {
     const task = str(opts, 'task') ?? 'failure';
     if (task === 'rul') {
       assertOptionsFor(opts, [TASK_OPTION, ...RUL_TRAIN_OPTIONS], '--task rul');
       const model = assertOneOf('--model', str(opts, 'model') ?? 'gbdt', RUL_MODELS);
       await runTrainRul({ ...opts, model }, ctx);
+      return;
+    }
+    if (task === 'vibration') {
+      assertOptionsFor(opts, [TASK_OPTION, ...VIBRATION_TRAIN_OPTIONS], '--task vibration');
+      await runTrainVibration(opts, ctx);
       return;
     }
     if (task === 'anomaly') {
