@@ -18,7 +18,8 @@ import { DEMO_SENSORS, demoFleetSamples, trainDemoModel } from './demo.js';
 import { createApp } from './http/app.js';
 import { startBroker } from './mqtt/broker.js';
 import { connectExternalBroker } from './mqtt/external.js';
-import { startOpcuaIngestion, type OpcuaConnectOptions, type OpcuaIngestion } from './opcua/client.js';
+import type { OpcuaIngestion } from './opcua/client.js';
+import type { OpcuaConnectOptions } from './opcua/options.js';
 import { loadMapping, type OpcuaMapping } from './opcua/mapping.js';
 import type { Alert } from '../storage/store.js';
 
@@ -73,7 +74,11 @@ export interface RunningService {
   readonly core: ServiceCore;
   /** The OPC UA ingestion, when configured. */
   readonly opcua: OpcuaIngestion | null;
-  close(): Promise<void>;
+  /**
+   * Stop ingestion (demo fleet, OPC UA, HTTP, MQTT), then call `beforeStoreClose` (e.g. to count what was
+   * stored), then close the store.
+   */
+  close(beforeStoreClose?: (store: ReadingStore) => Promise<void>): Promise<void>;
 }
 
 const STARTUP_TOKEN = 'startup-admin';
@@ -151,6 +156,8 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
 
     let opcua: OpcuaIngestion | null = null;
     if (o.opcua && opcuaMapping) {
+      // Loaded only when used: node-opcua is a slow import (and prints a PKCS#1 notice on Node 20).
+      const { startOpcuaIngestion } = await import('./opcua/client.js');
       opcua = await startOpcuaIngestion(core, { ...o.opcua, mapping: opcuaMapping, log });
       closers.push(() => (opcua as OpcuaIngestion).close());
     }
@@ -167,10 +174,14 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
       adminToken,
       core,
       opcua,
-      close: async () => {
+      close: async (beforeStoreClose) => {
         for (const t of timers) clearInterval(t);
         for (const c of closers.reverse()) await c();
-        await store.close();
+        try {
+          await beforeStoreClose?.(store);
+        } finally {
+          await store.close();
+        }
       },
     };
   } catch (e) {

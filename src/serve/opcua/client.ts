@@ -13,8 +13,6 @@
  * notification on receipt. Readings wait at most `flushMs` (100 ms) in memory before they are committed;
  * a crash in that window loses them (unlike MQTT QoS 1, where the PUBACK follows the commit).
  */
-import { homedir } from 'node:os';
-import path from 'node:path';
 import {
   AttributeIds,
   BrowseDirection,
@@ -38,31 +36,8 @@ import {
 import { ConfigError, ShopfloorError } from '../../core/errors.js';
 import type { Reading } from '../../storage/store.js';
 import type { ServiceCore } from '../core.js';
+import { checkEndpoint, DEFAULT_PKI_DIR, OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES, type OpcuaConnectOptions } from './options.js';
 import { idFromBrowseName, numericValue, qualityOf, readingTime, type NodeMapping, type OpcuaMapping } from './mapping.js';
-
-export type OpcuaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
-export const OPCUA_SECURITY_MODES: readonly OpcuaSecurityMode[] = ['None', 'Sign', 'SignAndEncrypt'];
-export const OPCUA_SECURITY_POLICIES = ['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
-export type OpcuaSecurityPolicy = (typeof OPCUA_SECURITY_POLICIES)[number];
-
-/** How to reach an OPC UA server. */
-export interface OpcuaConnectOptions {
-  /** `opc.tcp://host:port[/path]`. */
-  readonly endpoint: string;
-  /** Message security (default None). Sign/SignAndEncrypt need certificates: see docs/service.md. */
-  readonly securityMode?: OpcuaSecurityMode;
-  /** Security policy (default None with mode None, else Basic256Sha256). */
-  readonly securityPolicy?: OpcuaSecurityPolicy;
-  /** User name identity (default anonymous). */
-  readonly username?: string;
-  readonly password?: string;
-  /** Client PKI folder: own certificate and key, trusted/rejected server certificates (default DEFAULT_PKI_DIR). */
-  readonly pkiDir?: string;
-  /** Trust a server certificate not yet in `<pkiDir>/trusted` (default false; then move it from `rejected`). */
-  readonly trustServerCertificate?: boolean;
-  /** Give up the first connection after this long (default 15 s); later reconnects retry forever. */
-  readonly connectTimeoutMs?: number;
-}
 
 /** Options of `startOpcuaIngestion`. */
 export interface OpcuaIngestOptions extends OpcuaConnectOptions {
@@ -102,17 +77,6 @@ export interface OpcuaIngestion {
   /** Commit what is buffered now (tests). */
   flush(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Default client PKI folder: `~/.config/shopfloor/opcua-pki` (created with a self-signed certificate on first use). */
-export const DEFAULT_PKI_DIR = path.join(homedir(), '.config', 'shopfloor', 'opcua-pki');
-
-const ENDPOINT_RE = /^opc\.tcp:\/\/[^\s/:]+(:\d{1,5})?(\/\S*)?$/;
-
-/** Check an endpoint URL; throws ConfigError. */
-export function checkEndpoint(endpoint: string): string {
-  if (!ENDPOINT_RE.test(endpoint)) throw new ConfigError(`--opcua-endpoint: expected opc.tcp://host:port[/path]; got '${endpoint}'.`, { option: 'opcua-endpoint', value: endpoint });
-  return endpoint;
 }
 
 /** Built-in data types whose values are numbers (Boolean as 0/1); ns=0 ids. */
@@ -427,3 +391,6 @@ export async function suggestOpcuaMapping(o: OpcuaConnectOptions & { site?: stri
     await client.disconnect().catch(() => undefined);
   }
 }
+
+export { checkEndpoint, DEFAULT_PKI_DIR, OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES, type OpcuaConnectOptions } from './options.js';
+export type { OpcuaSecurityMode, OpcuaSecurityPolicy } from './options.js';
