@@ -20,6 +20,7 @@ export {
   type WindowSet,
 } from './data.js';
 export { WDCNN, type WDCNNOptions } from './cnn.js';
+export { envelopeCheck, type DefectPeak, type EnvelopeCheck, type EnvelopeCheckOptions } from './physics.js';
 export {
   VIBRATION_MODELS,
   evaluateVibration,

@@ -196,3 +196,16 @@ describe('trainVibration / evaluateVibration', () => {
     await expect(trainVibration({ data: dir, model: 'svm' as 'gbdt' })).rejects.toThrow(/--model/);
   });
 });
+
+describe('envelopeCheck', () => {
+  it('finds the simulated outer-race defect as the dominant envelope line', async () => {
+    const { envelopeCheck } = await import('./physics.js');
+    const c = envelopeCheck(syntheticSignal('outer_race', 8192 * 4, 1797, 2), 1797);
+    expect(c.segments).toBe(4);
+    const bpfo = c.peaks.find((p) => p.name === 'BPFO')!;
+    expect(Math.abs(c.dominantHz - bpfo.expectedHz)).toBeLessThanOrEqual(2 * c.binHz);
+    expect(bpfo.snr).toBeGreaterThan(10);
+    const quiet = envelopeCheck(syntheticSignal('normal', 8192 * 4, 1797, 2), 1797);
+    expect(quiet.peaks.find((p) => p.name === 'BPFO')!.snr).toBeLessThan(5);
+  });
+});
