@@ -1,7 +1,7 @@
 /**
  * The anomaly-detection commands' bodies, kept beside the task so the CLI files stay thin:
  *
- *   shopfloor train --task anomaly --data normal.csv --out DIR [--detector robust-z|ewma|iforest|autoencoder|lstm-autoencoder]
+ *   shopfloor train --task anomaly --data normal.csv --out DIR [--detector robust-z|ewma|iforest|autoencoder|window-autoencoder|lstm-autoencoder|transformer]
  *                   [--false-alarm-rate 0.001] [--columns a,b] [--unit machine] [--time timestamp]
  *                   [--eval-data streams.csv --labels labels.csv]
  *   shopfloor detect --model DIR --data FILE [--out alarms.csv] [--labels FILE] [--json]
@@ -38,7 +38,7 @@ export const ANOMALY_ONLY_OPTIONS: readonly OptionSpec[] = [
   { name: 'aggregate', type: 'string', default: 'max', choices: AGGREGATE_MODES, description: 'Combine normalised sensor scores per machine by max or mean.' },
   { name: 'min-gap', type: 'integer', default: 10, min: 1, max: 100_000, description: 'Alarms at most this many samples apart form one event.' },
   { name: 'calibration-fraction', type: 'number', default: 0.2, min: 0.05, max: 0.5, description: "Share of each machine's series (its end) held out to calibrate the threshold." },
-  { name: 'epochs', type: 'integer', min: 1, max: 500, description: 'Training epochs of the autoencoders (default 8).' },
+  { name: 'epochs', type: 'integer', min: 1, max: 500, description: 'Training epochs of the neural scorers: autoencoders and transformer (default 8).' },
   { name: 'eval-data', type: 'string', description: 'CSV with anomalies to evaluate on with --labels (default: the training data).' },
   { name: 'labels', type: 'string', description: 'Labelled anomalies (machine, kind, start, end inclusive): adds the event-wise evaluation table.' },
   { name: 'tolerance', type: 'integer', default: 10, min: 0, max: 100_000, description: 'Samples after a label\'s end in which an alarm still detects it.' },
@@ -49,7 +49,7 @@ export const ANOMALY_TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'data', type: 'string', required: true, description: 'CSV of normal (or mostly normal) readings (plain or gzip).' },
   { name: 'out', type: 'string', required: true, description: 'Model directory to write (replaced atomically if it exists).' },
   ...ANOMALY_ONLY_OPTIONS,
-  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: 'TensorFlow.js backend for the autoencoders.' },
+  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: 'TensorFlow.js backend for the neural scorers (autoencoders, transformer).' },
   ...CSV_OPTIONS,
 ];
 
