@@ -7,6 +7,7 @@
 import { DataError } from '../../core/errors.js';
 import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
+import { fusedGruLayer, fusedLstmLayer } from './kernels/fused-rnn-layers.js';
 import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from './neural-estimator.js';
 import { intListOption } from './options.js';
 
@@ -26,7 +27,8 @@ abstract class RecurrentNet extends NeuralEstimator {
     this.units = intListOption(owner, 'units', options.units, [64, 32], 1, 1024);
     this.dense = intListOption(owner, 'denseUnits', options.denseUnits, [], 1, 4096, 0);
   }
-  protected abstract cell(): typeof tf.layers.lstm;
+  /** The layer factory: tfjs's LSTM/GRU with shopfloor's fused whole-sequence kernels (./kernels/fused-rnn.ts). */
+  protected abstract cell(): (args: Parameters<typeof tf.layers.lstm>[0]) => tf.layers.Layer;
   protected override checkShape(shape: readonly number[]): void {
     if (shape.length !== 1 && shape.length !== 2) {
       throw new DataError('SF_DATA_SCHEMA', `${this.kind}: samples must be [steps, features] windows (or [features]); got [${shape.join(', ')}].`, {
@@ -74,8 +76,8 @@ export class LSTM extends RecurrentNet {
   constructor(options: RecurrentOptions = {}) {
     super('lstm', options);
   }
-  protected cell(): typeof tf.layers.lstm {
-    return tf.layers.lstm;
+  protected cell(): typeof fusedLstmLayer {
+    return fusedLstmLayer;
   }
 }
 
@@ -90,8 +92,8 @@ export class GRU extends RecurrentNet {
   constructor(options: RecurrentOptions = {}) {
     super('gru', options);
   }
-  protected cell(): typeof tf.layers.lstm {
-    return tf.layers.gru as typeof tf.layers.lstm;
+  protected cell(): typeof fusedGruLayer {
+    return fusedGruLayer;
   }
 }
 
