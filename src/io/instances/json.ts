@@ -1,8 +1,9 @@
 /**
  * Reader for the JSON instance format: a {@link SchedulingInstance} object (`version: 1`). This is the
- * only format that carries release dates, due dates and weights, setup times, unavailability windows
- * and pinned operations. Shape errors name the JSON path (e.g. `jobs[2].operations[0].modes`); semantic
- * checks (machine ranges, windows, pins) are done once more by the problem builder.
+ * only format that carries release dates, due dates and weights, setup times, unavailability windows,
+ * pinned operations and precedences between operations (also of different jobs, with a lag). Shape
+ * errors name the JSON path (e.g. `jobs[2].operations[0].modes`); semantic checks (machine ranges,
+ * windows, pins, precedence cycles) are done once more by the problem builder.
  */
 import type { SchedulingInstance } from './types.js';
 import { baseName } from './jsplib.js';
@@ -75,6 +76,15 @@ export function readJsonInstance(text: string, file: string): SchedulingInstance
     if (!isObj(u)) return fail(`unavailability[${ui}]`, 'an object {machine, start, end}', u);
     return { machine: int(`unavailability[${ui}].machine`, u.machine), start: int(`unavailability[${ui}].start`, u.start), end: int(`unavailability[${ui}].end`, u.end) };
   });
+  const ref = (path: string, x: unknown): { job: number; index: number } => {
+    if (!isObj(x)) return fail(path, 'an object {job, index}', x);
+    return { job: int(`${path}.job`, x.job), index: int(`${path}.index`, x.index) };
+  };
+  const precedences = v.precedences === undefined ? undefined : arr('precedences', v.precedences).map((pr, i) => {
+    const pp = `precedences[${i}]`;
+    if (!isObj(pr)) return fail(pp, 'an object {before: {job, index}, after: {job, index}, lag?}', pr);
+    return { before: ref(`${pp}.before`, pr.before), after: ref(`${pp}.after`, pr.after), ...(pr.lag !== undefined ? { lag: int(`${pp}.lag`, pr.lag) } : {}) };
+  });
   let objective: SchedulingInstance['objective'];
   if (v.objective !== undefined) {
     if (v.objective !== 'makespan' && v.objective !== 'weighted-tardiness') fail('objective', "'makespan' or 'weighted-tardiness'", v.objective);
@@ -93,6 +103,7 @@ export function readJsonInstance(text: string, file: string): SchedulingInstance
     jobs,
     ...(setups ? { setups } : {}),
     ...(unavailability ? { unavailability } : {}),
+    ...(precedences ? { precedences } : {}),
     ...(objective ? { objective } : {}),
   };
 }

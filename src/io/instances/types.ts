@@ -49,6 +49,13 @@ export interface InstanceUnavailability {
   readonly end: number;
 }
 
+/** Operation `after` starts at least `lag` (default 0) after operation `before` ends; jobs may differ. */
+export interface InstancePrecedence {
+  readonly before: { readonly job: number; readonly index: number };
+  readonly after: { readonly job: number; readonly index: number };
+  readonly lag?: number;
+}
+
 /** A scheduling instance as read from a file. */
 export interface SchedulingInstance {
   /** Format version of the JSON form. */
@@ -60,5 +67,7 @@ export interface SchedulingInstance {
   readonly jobs: readonly InstanceJob[];
   readonly setups?: readonly InstanceSetup[];
   readonly unavailability?: readonly InstanceUnavailability[];
+  /** Precedences between operations beyond the job routings (e.g. of different jobs: assembly). */
+  readonly precedences?: readonly InstancePrecedence[];
   readonly objective?: 'makespan' | 'weighted-tardiness';
 }

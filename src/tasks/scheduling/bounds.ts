@@ -2,7 +2,8 @@
  * Lower bounds, valid for every feature of the model (setups, windows and pins only lengthen
  * schedules, so they are relaxed away):
  *
- * - job bound: release + Σ shortest processing times of the job's operations;
+ * - path bound: the longest path (release, shortest processing times, lags) through the job chains and
+ *   extra precedences — for a plain job shop, release + Σ shortest processing times of a job;
  * - machine bound (single-mode operations): the one-machine relaxation with heads and tails solved by
  *   the preemptive Jackson schedule (Jackson 1956; Carlier 1982; Carlier & Pinson 1989), which
  *   dominates the plain machine-load bound;
@@ -69,24 +70,58 @@ export function jacksonPreemptive(r: readonly number[], p: readonly number[], q:
 /** Lower bound on the problem's objective (see the module comment for the bounds used). */
 export function lowerBound(p: ProblemData): number {
   const minDur = p.ops.map((o) => Math.min(...o.modes.map((m) => m.duration)));
-  // Heads and tails from the job chains alone.
-  const head = new Array<number>(p.ops.length).fill(0);
-  const tail = new Array<number>(p.ops.length).fill(0);
+  // Heads and tails: longest paths (shortest modes) through the job chains and extra precedences,
+  // in a topological order of that acyclic graph (the builder rejects cycles).
+  const N = p.ops.length;
+  const head = new Array<number>(N).fill(0);
+  const tail = new Array<number>(N).fill(0);
+  const precs = p.precedences ?? [];
+  const predOf: { o: number; lag: number }[][] = Array.from({ length: N }, () => []);
+  const succOf: { o: number; lag: number }[][] = Array.from({ length: N }, () => []);
+  const indeg = new Int32Array(N);
+  for (const pr of precs) {
+    (predOf[pr.to] as { o: number; lag: number }[]).push({ o: pr.from, lag: pr.lag });
+    (succOf[pr.from] as { o: number; lag: number }[]).push({ o: pr.to, lag: pr.lag });
+    indeg[pr.to] = (indeg[pr.to] as number) + 1;
+  }
+  p.ops.forEach((o, i) => {
+    if (o.index > 0) indeg[i] = (indeg[i] as number) + 1;
+  });
+  const order: number[] = [];
+  for (let i = 0; i < N; i++) if (indeg[i] === 0) order.push(i);
+  for (let k = 0; k < order.length; k++) {
+    const o = order[k] as number;
+    const op = p.ops[o] as (typeof p.ops)[number];
+    const job = p.jobs[op.job] as (typeof p.jobs)[number];
+    const succs = [...(succOf[o] as { o: number; lag: number }[]).map((x) => x.o), ...(op.index + 1 < job.numOps ? [o + 1] : [])];
+    for (const b of succs) {
+      indeg[b] = (indeg[b] as number) - 1;
+      if (indeg[b] === 0) order.push(b);
+    }
+  }
+  for (const o of order) {
+    const op = p.ops[o] as (typeof p.ops)[number];
+    let h = op.index === 0 ? (p.jobs[op.job] as (typeof p.jobs)[number]).release : (head[o - 1] as number) + (minDur[o - 1] as number);
+    for (const pr of predOf[o] as { o: number; lag: number }[]) h = Math.max(h, (head[pr.o] as number) + (minDur[pr.o] as number) + pr.lag);
+    head[o] = h;
+  }
+  for (let k = order.length - 1; k >= 0; k--) {
+    const o = order[k] as number;
+    const op = p.ops[o] as (typeof p.ops)[number];
+    const job = p.jobs[op.job] as (typeof p.jobs)[number];
+    let t = op.index + 1 < job.numOps ? (tail[o + 1] as number) + (minDur[o + 1] as number) : 0;
+    for (const sc of succOf[o] as { o: number; lag: number }[]) t = Math.max(t, (tail[sc.o] as number) + (minDur[sc.o] as number) + sc.lag);
+    tail[o] = t;
+  }
   let jobBound = 0;
   let wtBound = 0;
   for (const j of p.jobs) {
-    let t = j.release;
+    let end = 0;
     for (let o = j.firstOp; o < j.firstOp + j.numOps; o++) {
-      head[o] = t;
-      t += minDur[o] as number;
+      end = Math.max(end, (head[o] as number) + (minDur[o] as number));
+      jobBound = Math.max(jobBound, (head[o] as number) + (minDur[o] as number) + (tail[o] as number));
     }
-    jobBound = Math.max(jobBound, t);
-    if (t > j.due) wtBound += j.weight * (t - j.due);
-    let s = 0;
-    for (let o = j.firstOp + j.numOps - 1; o >= j.firstOp; o--) {
-      tail[o] = s;
-      s += minDur[o] as number;
-    }
+    if (end > j.due) wtBound += j.weight * (end - j.due);
   }
   if (p.objective === 'weighted-tardiness') return wtBound;
   let bound = jobBound;

@@ -35,7 +35,7 @@ export interface CheckResult {
 
 /**
  * Verify a schedule against a problem: every operation exactly once on an eligible machine with its
- * duration; job order; release; no overlap on a machine including sequence-dependent setups; no
+ * duration; job order; extra precedences with their lags; release; no overlap on a machine including sequence-dependent setups; no
  * processing across an unavailability window; pins respected; claimed objectives equal the recomputed
  * ones.
  * @example const { feasible, violations } = checkSchedule(problem, result.schedule);
@@ -82,6 +82,16 @@ export function checkSchedule(p: ProblemData, s: Schedule, maxViolations = 20): 
     makespan = Math.max(makespan, end);
     if (end > job.due) wt += job.weight * (end - job.due);
   });
+  for (const pr of p.precedences ?? []) {
+    const a = p.ops[pr.from];
+    const b = p.ops[pr.to];
+    if (!a || !b) continue;
+    const sa = byKey.get(`${a.job}/${a.index}`);
+    const sb = byKey.get(`${b.job}/${b.index}`);
+    if (sa && sb && sb.start < sa.end + pr.lag) {
+      add(`precedence: job ${b.job} op ${b.index} starts at ${sb.start} but must wait for job ${a.job} op ${a.index} (ends ${sa.end}${pr.lag ? ` + lag ${pr.lag}` : ''})`);
+    }
+  }
   for (const op of s.operations) if (op.job < 0 || op.job >= p.jobs.length || op.index < 0 || op.index >= (p.jobs[op.job]?.numOps ?? 0)) add(`unknown operation ${op.index} of job ${op.job}`);
   const perMachine: ScheduledOperation[][] = Array.from({ length: p.numMachines }, () => []);
   for (const op of s.operations) {

@@ -8,6 +8,9 @@
  * completion (the "global selection" idea of Kacem et al. 2002). Rules follow Panwalkar & Iskander
  * (1977) and Haupt (1989): SPT, LPT, MWKR, MOPNR, EDD, plus earliest completion and random.
  *
+ * Extra precedences (also across jobs, with lags) are respected: an operation becomes a candidate only
+ * when all its predecessors are placed, and cannot start before their ends plus lags.
+ *
  * Release dates, setups, unavailability windows and pinned operations are respected: pinned
  * operations are placed in machine order by their start, and a free operation is only placed before a
  * pinned one if it (with its setup into the pinned one) completes in time.
@@ -53,6 +56,18 @@ export function dispatch(state: ScheduleState, rule: DispatchRule, rng: Rng): nu
   for (let o = 0; o < state.N; o++) if ((state.pinMachine[o] as number) >= 0) (pins[state.pinMachine[o] as number] as number[]).push(o);
   for (const q of pins) q.sort((a, b) => (state.pinStart[a] as number) - (state.pinStart[b] as number));
   const pinPtr = new Int32Array(M);
+  // Extra precedences: unplaced predecessors per operation, and the earliest start they allow.
+  const pendingPreds = new Int32Array(state.N);
+  const precReady = new Float64Array(state.N);
+  if (state.hasPrecedences) for (let o = 0; o < state.N; o++) pendingPreds[o] = (state.precPredOff[o + 1] as number) - (state.precPredOff[o] as number);
+  const releaseSuccessors = (o: number, end: number): void => {
+    if (!state.hasPrecedences) return;
+    for (let k = state.precSuccOff[o] as number, e = state.precSuccOff[o + 1] as number; k < e; k++) {
+      const b = state.precSucc[k] as number;
+      pendingPreds[b] = (pendingPreds[b] as number) - 1;
+      precReady[b] = Math.max(precReady[b] as number, end + (state.precSuccLag[k] as number));
+    }
+  };
 
   const setupTime = (m: number, a: number, b: number): number => (a < 0 ? 0 : state.setup(m, a, b));
   const pushWindows = (m: number, s: number, d: number): number => {
@@ -66,7 +81,7 @@ export function dispatch(state: ScheduleState, rule: DispatchRule, rng: Rng): nu
     let last = machLast[m] as number;
     let ptr = pinPtr[m] as number;
     const q = pins[m] as number[];
-    const jr = jobReady[state.opJob[o] as number] as number;
+    const jr = Math.max(jobReady[state.opJob[o] as number] as number, precReady[o] as number);
     for (;;) {
       const est = pushWindows(m, Math.max(jr, ready + setupTime(m, last, o)), d);
       const pin = q[ptr];
@@ -113,13 +128,14 @@ export function dispatch(state: ScheduleState, rule: DispatchRule, rng: Rng): nu
       const job = p.jobs[j] as (typeof p.jobs)[number];
       if ((next[j] as number) >= job.numOps) continue;
       const o = job.firstOp + (next[j] as number);
-      if ((state.pinMachine[o] as number) < 0) continue;
+      if ((state.pinMachine[o] as number) < 0 || (pendingPreds[o] as number) > 0) continue;
       const m = state.pinMachine[o] as number;
       if (!placed[o]) {
         const q = pins[m] as number[];
         appendPinsUpTo(m, q.indexOf(o) - (pinPtr[m] as number) + 1);
       }
       jobReady[j] = (state.pinStart[o] as number) + (state.dur[o] as number);
+      releaseSuccessors(o, jobReady[j] as number);
       remWork[j] = (remWork[j] as number) - (minDur[o] as number);
       next[j] = (next[j] as number) + 1;
       pinnedDone = true;
@@ -132,6 +148,7 @@ export function dispatch(state: ScheduleState, rule: DispatchRule, rng: Rng): nu
       const job = p.jobs[j] as (typeof p.jobs)[number];
       if ((next[j] as number) >= job.numOps) continue;
       const o = job.firstOp + (next[j] as number);
+      if ((pendingPreds[o] as number) > 0) continue; // waits for a predecessor in another job
       let bm = -1;
       let be = Infinity;
       let bc = Infinity;
@@ -195,6 +212,7 @@ export function dispatch(state: ScheduleState, rule: DispatchRule, rng: Rng): nu
     machLast[m] = o;
     const j = state.opJob[o] as number;
     jobReady[j] = est + (state.dur[o] as number);
+    releaseSuccessors(o, jobReady[j] as number);
     remWork[j] = (remWork[j] as number) - (minDur[o] as number);
     next[j] = (next[j] as number) + 1;
   }

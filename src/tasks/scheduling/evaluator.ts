@@ -5,7 +5,8 @@
  * machine. Decoding computes the semi-active schedule: each operation starts as early as its job
  * predecessor, its machine predecessor (+ sequence-dependent setup), its release date, the
  * unavailability windows and its pin allow — the longest-path computation on the disjunctive graph of
- * Roy & Sussmann (1964) / Balas (1969), done in topological order (Kahn 1962). Tails (longest path from
+ * Roy & Sussmann (1964) / Balas (1969), done in topological order (Kahn 1962). Extra precedences
+ * between operations (also across jobs, with lags) are further arcs of the same graph. Tails (longest path from
  * an operation's end to the sink) are computed for the move estimates of Taillard (1994) and Nowicki &
  * Smutnicki (1996) when the problem has no setups, windows or pins.
  *
@@ -44,6 +45,14 @@ export class ScheduleState {
   readonly hasSetups: boolean;
   readonly hasWindows: boolean;
   readonly hasPins: boolean;
+  /** Extra precedence arcs (CSR): predecessors of o are precPred[precPredOff[o] .. precPredOff[o+1]). */
+  readonly hasPrecedences: boolean;
+  readonly precPredOff: Int32Array;
+  readonly precPred: Int32Array;
+  readonly precPredLag: Float64Array;
+  readonly precSuccOff: Int32Array;
+  readonly precSucc: Int32Array;
+  readonly precSuccLag: Float64Array;
   /** Heads/tails estimates are exact-path estimates only without setups, windows and pins. */
   readonly pure: boolean;
 
@@ -109,7 +118,27 @@ export class ScheduleState {
     this.hasSetups = this.setups.some((s) => s !== null);
     this.hasWindows = this.windows.some((w) => w.length > 0);
     this.hasPins = problem.ops.some((o) => o.pinned !== null);
-    this.pure = !this.hasSetups && !this.hasWindows && !this.hasPins;
+    const precs = problem.precedences ?? [];
+    this.hasPrecedences = precs.length > 0;
+    const csr = (key: 'from' | 'to', other: 'from' | 'to'): [Int32Array, Int32Array, Float64Array] => {
+      const off = new Int32Array(N + 1);
+      for (const pr of precs) off[pr[key] + 1] = (off[pr[key] + 1] as number) + 1;
+      for (let i = 0; i < N; i++) off[i + 1] = (off[i + 1] as number) + (off[i] as number);
+      const fill = off.slice(0, N);
+      const list = new Int32Array(precs.length);
+      const lag = new Float64Array(precs.length);
+      for (const pr of precs) {
+        const at = fill[pr[key]] as number;
+        fill[pr[key]] = at + 1;
+        list[at] = pr[other];
+        lag[at] = pr.lag;
+      }
+      return [off, list, lag];
+    };
+    [this.precPredOff, this.precPred, this.precPredLag] = csr('to', 'from');
+    [this.precSuccOff, this.precSucc, this.precSuccLag] = csr('from', 'to');
+    // Heads-and-tails move estimates assume only job and machine arcs: exact decoding otherwise.
+    this.pure = !this.hasSetups && !this.hasWindows && !this.hasPins && !this.hasPrecedences;
     this.mode = new Int32Array(N);
     this.mach = new Int32Array(N);
     this.dur = new Float64Array(N);
@@ -175,8 +204,11 @@ export class ScheduleState {
     const { jobPred, jobSucc, machPred, machSucc, start, dur, indeg, order } = this;
     let head = 0;
     let tailPos = 0;
+    const prec = this.hasPrecedences;
+    const { precPredOff, precPred, precPredLag, precSuccOff, precSucc, precSuccLag } = this;
     for (let o = 0; o < N; o++) {
-      const d = ((jobPred[o] as number) >= 0 ? 1 : 0) + ((machPred[o] as number) >= 0 ? 1 : 0);
+      let d = ((jobPred[o] as number) >= 0 ? 1 : 0) + ((machPred[o] as number) >= 0 ? 1 : 0);
+      if (prec) d += (precPredOff[o + 1] as number) - (precPredOff[o] as number);
       indeg[o] = d;
       if (d === 0) order[tailPos++] = o;
     }
@@ -196,6 +228,13 @@ export class ScheduleState {
         let e = (start[mp] as number) + (dur[mp] as number);
         if (this.hasSetups) e += this.setup(this.mach[o] as number, mp, o);
         if (e > s) s = e;
+      }
+      if (prec) {
+        for (let k = precPredOff[o] as number, end = precPredOff[o + 1] as number; k < end; k++) {
+          const a = precPred[k] as number;
+          const e = (start[a] as number) + (dur[a] as number) + (precPredLag[k] as number);
+          if (e > s) s = e;
+        }
       }
       const d = dur[o] as number;
       if (this.hasWindows && d > 0) {
@@ -225,6 +264,14 @@ export class ScheduleState {
         indeg[ms] = r;
         if (r === 0) order[tailPos++] = ms;
       }
+      if (prec) {
+        for (let k = precSuccOff[o] as number, end = precSuccOff[o + 1] as number; k < end; k++) {
+          const b = precSucc[k] as number;
+          const r = (indeg[b] as number) - 1;
+          indeg[b] = r;
+          if (r === 0) order[tailPos++] = b;
+        }
+      }
     }
     if (tailPos < N) return Infinity;
     this.makespan = makespan;
@@ -249,6 +296,13 @@ export class ScheduleState {
         if (ms >= 0) {
           const t = (tail[ms] as number) + (dur[ms] as number);
           if (t > q) q = t;
+        }
+        if (prec) {
+          for (let k = precSuccOff[o] as number, end = precSuccOff[o + 1] as number; k < end; k++) {
+            const b = precSucc[k] as number;
+            const t = (tail[b] as number) + (dur[b] as number) + (precSuccLag[k] as number);
+            if (t > q) q = t;
+          }
         }
         tail[o] = q;
       }

@@ -13,6 +13,9 @@
  *   processing is blocked by a window).
  * - Unavailability [start, end): no operation may be in process during a window (non-resumable).
  * - Pinned operation: it must be on the given machine at exactly the given start time.
+ * - Precedence (a, b, lag) between any two operations, also of different jobs: b starts no earlier
+ *   than `lag` time units after a ends (end-to-start, lag >= 0). Together with the job routings the
+ *   precedences must form an acyclic graph; `build()` names a cycle otherwise.
  * - Objectives: makespan (max completion) or total weighted tardiness Σ w_j·max(0, C_j − d_j).
  */
 import { DataError } from '../../core/errors.js';
@@ -59,7 +62,17 @@ export interface ProblemData {
   readonly setups: readonly (readonly (readonly number[])[] | null)[];
   /** Per machine: sorted, non-overlapping unavailability windows [start, end). */
   readonly unavailability: readonly (readonly { readonly start: number; readonly end: number }[])[];
+  /** Extra precedence constraints between operations (indices into `ops`): start(to) >= end(from) + lag. */
+  readonly precedences: readonly Precedence[];
   readonly objective: Objective;
+}
+
+/** A precedence constraint between two operations (global indices into `ProblemData.ops`). */
+export interface Precedence {
+  readonly from: number;
+  readonly to: number;
+  /** Minimum time between the end of `from` and the start of `to` (default 0). */
+  readonly lag: number;
 }
 
 /** Options of {@link ProblemBuilder.addJob}. */
@@ -106,6 +119,7 @@ export class ProblemBuilder {
   private readonly jobs: { opts: JobOptions; ops: { modes: Mode[]; pinned: { machine: number; start: number } | null }[] }[] = [];
   private readonly setups = new Map<number, number[][]>();
   private readonly windows: { machine: number; start: number; end: number }[] = [];
+  private readonly precs: { a: OperationRef; b: OperationRef; lag: number }[] = [];
   private objective: Objective = 'makespan';
 
   constructor(private readonly name = 'problem') {}
@@ -147,6 +161,15 @@ export class ProblemBuilder {
   /** Machine `machine` is unavailable in [start, end). */
   addUnavailability(machine: number, start: number, end: number): this {
     this.windows.push({ machine, start, end });
+    return this;
+  }
+
+  /**
+   * Operation `b` may start only `lag` time units (default 0) after operation `a` ends. `a` and `b` may
+   * belong to different jobs (assembly, shared tooling, transfer times). Cycles are reported by `build()`.
+   */
+  addPrecedence(a: OperationRef, b: OperationRef, lag = 0): this {
+    this.precs.push({ a: { job: a.job, index: a.index }, b: { job: b.job, index: b.index }, lag });
     return this;
   }
 
@@ -230,8 +253,74 @@ export class ProblemBuilder {
       }
       return out;
     });
-    return deepFreeze({ name: this.name, numMachines: M, machineNames: [...this.machines], jobs, ops, setups, unavailability: merged, objective: this.objective });
+    const precedences = this.precs.map((pr, i) => {
+      const idx = (r: OperationRef, which: string): number => {
+        const j = jobs[r.job];
+        if (!j || !Number.isInteger(r.index) || r.index < 0 || r.index >= j.numOps) {
+          throw bad(`precedence ${i}: ${which} operation ${r.index} of job ${r.job} does not exist.`, { precedence: i });
+        }
+        return j.firstOp + r.index;
+      };
+      const from = idx(pr.a, 'first');
+      const to = idx(pr.b, 'second');
+      if (from === to) throw bad(`precedence ${i}: an operation cannot precede itself (job ${pr.a.job} op ${pr.a.index}).`, { precedence: i });
+      if (!isNonNegInt(pr.lag)) throw bad(`precedence ${i}: lag must be a non-negative integer, got ${pr.lag}.`, { precedence: i });
+      return { from, to, lag: pr.lag };
+    });
+    const cycle = findPrecedenceCycle(ops, jobs, precedences);
+    if (cycle) {
+      const name = (o: number): string => {
+        const op = ops[o] as OperationData;
+        const jn = this.jobs[op.job]?.opts.name;
+        return `job ${op.job}${jn ? ` ('${jn}')` : ''} op ${op.index}`;
+      };
+      throw bad(`precedence cycle: ${[...cycle, cycle[0] as number].map(name).join(' → ')}; the routings and precedences must form an acyclic graph.`, { cycle: cycle.map((o) => ({ job: ops[o]?.job, index: ops[o]?.index })) });
+    }
+    return deepFreeze({ name: this.name, numMachines: M, machineNames: [...this.machines], jobs, ops, setups, unavailability: merged, precedences, objective: this.objective });
   }
+}
+
+/**
+ * A cycle in the graph of job routings plus precedences (operation indices in cycle order), or null.
+ * Iterative three-colour depth-first search, O(operations + precedences).
+ */
+export function findPrecedenceCycle(ops: readonly OperationData[], jobs: readonly JobData[], precedences: readonly { from: number; to: number }[]): number[] | null {
+  const N = ops.length;
+  const succ: number[][] = Array.from({ length: N }, () => []);
+  for (const j of jobs) for (let o = j.firstOp; o + 1 < j.firstOp + j.numOps; o++) (succ[o] as number[]).push(o + 1);
+  for (const pr of precedences) (succ[pr.from] as number[]).push(pr.to);
+  const colour = new Uint8Array(N); // 0 new, 1 on stack, 2 done
+  const parent = new Int32Array(N).fill(-1);
+  const nextEdge = new Int32Array(N);
+  for (let root = 0; root < N; root++) {
+    if (colour[root] !== 0) continue;
+    const stack = [root];
+    colour[root] = 1;
+    while (stack.length) {
+      const u = stack[stack.length - 1] as number;
+      const list = succ[u] as number[];
+      if ((nextEdge[u] as number) < list.length) {
+        const v = list[nextEdge[u] as number] as number;
+        nextEdge[u] = (nextEdge[u] as number) + 1;
+        if (colour[v] === 0) {
+          colour[v] = 1;
+          parent[v] = u;
+          stack.push(v);
+        } else if (colour[v] === 1) {
+          const cyc = [u];
+          for (let w = u; w !== v; ) {
+            w = parent[w] as number;
+            cyc.push(w);
+          }
+          return cyc.reverse();
+        }
+      } else {
+        colour[u] = 2;
+        stack.pop();
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -255,6 +344,7 @@ export function problemFromInstance(inst: SchedulingInstance, objective?: Object
   });
   for (const s of inst.setups ?? []) b.setSetupTimes(s.machine, s.times);
   for (const w of inst.unavailability ?? []) b.addUnavailability(w.machine, w.start, w.end);
+  for (const pr of inst.precedences ?? []) b.addPrecedence(pr.before, pr.after, pr.lag ?? 0);
   b.setObjective(objective ?? inst.objective ?? 'makespan');
   return b.build();
 }
@@ -281,6 +371,15 @@ export function problemToInstance(p: ProblemData): SchedulingInstance {
     })),
     ...(setups.length ? { setups } : {}),
     ...(unavailability.length ? { unavailability } : {}),
+    ...(p.precedences.length
+      ? {
+          precedences: p.precedences.map((pr) => {
+            const a = p.ops[pr.from] as OperationData;
+            const b = p.ops[pr.to] as OperationData;
+            return { before: { job: a.job, index: a.index }, after: { job: b.job, index: b.index }, ...(pr.lag ? { lag: pr.lag } : {}) };
+          }),
+        }
+      : {}),
     objective: p.objective,
   };
 }
@@ -295,6 +394,8 @@ export interface ProblemTraits {
   readonly hasUnavailability: boolean;
   readonly hasPinned: boolean;
   readonly hasRelease: boolean;
+  /** Precedences beyond the job routings. */
+  readonly hasPrecedences: boolean;
 }
 
 /** Compute {@link ProblemTraits}. */
@@ -310,5 +411,6 @@ export function problemTraits(p: ProblemData): ProblemTraits {
     hasUnavailability: p.unavailability.some((w) => w.length > 0),
     hasPinned: p.ops.some((o) => o.pinned !== null),
     hasRelease: p.jobs.some((j) => j.release > 0),
+    hasPrecedences: p.precedences.length > 0,
   };
 }

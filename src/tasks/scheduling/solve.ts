@@ -150,14 +150,14 @@ export interface SingleOptions {
 /** Resolve 'auto' and reject a solver that cannot handle the problem's features (ConfigError). */
 export function chooseSolver(p: ProblemData, solver: SolverName): Exclude<SolverName, 'auto'> {
   const t = problemTraits(p);
-  const plainFlowShop = t.flowShop && p.objective === 'makespan' && !t.hasSetups && !t.hasUnavailability && !t.hasPinned && !t.hasRelease;
+  const plainFlowShop = t.flowShop && p.objective === 'makespan' && !t.hasSetups && !t.hasUnavailability && !t.hasPinned && !t.hasRelease && !t.hasPrecedences;
   if (solver === 'auto') return plainFlowShop ? 'iterated-greedy' : 'tabu';
   if (solver === 'iterated-greedy' && !plainFlowShop) {
     const why = !t.flowShop
       ? 'the jobs do not all visit machines 0..m-1 in order with one machine per operation'
       : p.objective !== 'makespan'
         ? `the objective is ${p.objective}`
-        : 'it has release dates, setups, unavailability windows or pinned operations';
+        : 'it has release dates, setups, unavailability windows, pinned operations or extra precedences';
     throw new ConfigError(`solver 'iterated-greedy' supports only a permutation flow shop minimising makespan without release dates, setups, windows or pins; this problem does not qualify (${why}). Use solver 'tabu' or 'auto'.`, { solver });
   }
   return solver;

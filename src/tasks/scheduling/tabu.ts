@@ -84,7 +84,18 @@ export function criticalPath(s: ScheduleState, end: number, rng: Rng | null = nu
     if (mTight && jTight) o = rng && rng.next() < 0.3 ? jp : mp;
     else if (mTight) o = mp;
     else if (jTight) o = jp;
-    else break;
+    else {
+      // A tight extra precedence arc (end + lag = start), when the problem has any.
+      let pp = -1;
+      if (s.hasPrecedences) {
+        for (let k = s.precPredOff[o] as number, e = s.precPredOff[o + 1] as number; k < e && pp < 0; k++) {
+          const a = s.precPred[k] as number;
+          if ((s.start[a] as number) + (s.dur[a] as number) + (s.precPredLag[k] as number) === st) pp = a;
+        }
+      }
+      if (pp < 0) break;
+      o = pp;
+    }
     path.push(o);
   }
   return path.reverse();
@@ -119,7 +130,12 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
   const N = s.N;
   const n = s.problem.jobs.length;
   const makespanObj = s.problem.objective === 'makespan';
-  const fast = s.pure && makespanObj;
+  // Estimates: exact-path heads-and-tails estimates for a plain (flexible) job shop. With extra
+  // precedences (and otherwise no setups, windows or pins) the same estimates, extended by the extra
+  // arcs, only rank the moves: a swap may then close a cycle through a cross-job arc, so the chosen
+  // move is decoded exactly and, if cyclic, the next best one is tried.
+  const estPrec = makespanObj && s.hasPrecedences && !s.hasSetups && !s.hasWindows && !s.hasPins;
+  const fast = (s.pure && makespanObj) || estPrec;
   const useN7 = opts.n7 ?? true;
   const flexible = s.problem.ops.some((o) => o.modes.length > 1);
   const lb = opts.lowerBound ?? 0;
@@ -178,6 +194,25 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
     return () => applyReassign(mv.o, old.mode, old.pos);
   };
 
+  /** Earliest start of `o` allowed by its extra predecessors (current schedule). */
+  const precHead = (o: number): number => {
+    let r = 0;
+    for (let k = s.precPredOff[o] as number, e = s.precPredOff[o + 1] as number; k < e; k++) {
+      const a = s.precPred[k] as number;
+      r = Math.max(r, (s.start[a] as number) + (s.dur[a] as number) + (s.precPredLag[k] as number));
+    }
+    return r;
+  };
+  /** Longest path from the end of `o` to the sink through its extra successors (current tails). */
+  const precTail = (o: number): number => {
+    let q = 0;
+    for (let k = s.precSuccOff[o] as number, e = s.precSuccOff[o + 1] as number; k < e; k++) {
+      const b = s.precSucc[k] as number;
+      q = Math.max(q, (s.tail[b] as number) + (s.dur[b] as number) + (s.precSuccLag[k] as number));
+    }
+    return q;
+  };
+
   /** Heads-and-tails estimate of the makespan after swapping adjacent u (first) and v. */
   const estimateSwap = (u: number, v: number): number => {
     const a = s.machPred[u] as number;
@@ -188,16 +223,20 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
     let rv = s.opRelease[v] as number;
     if (jpV >= 0) rv = Math.max(rv, (st[jpV] as number) + (du[jpV] as number));
     if (a >= 0) rv = Math.max(rv, (st[a] as number) + (du[a] as number));
+    if (estPrec) rv = Math.max(rv, precHead(v));
     const jpU = s.jobPred[u] as number;
     let ru = Math.max(s.opRelease[u] as number, rv + (du[v] as number));
     if (jpU >= 0) ru = Math.max(ru, (st[jpU] as number) + (du[jpU] as number));
+    if (estPrec) ru = Math.max(ru, precHead(u));
     const jsU = s.jobSucc[u] as number;
     let qu = 0;
     if (jsU >= 0) qu = (s.tail[jsU] as number) + (s.dur[jsU] as number);
     if (b >= 0) qu = Math.max(qu, (s.tail[b] as number) + (s.dur[b] as number));
+    if (estPrec) qu = Math.max(qu, precTail(u));
     const jsV = s.jobSucc[v] as number;
     let qv = qu + (s.dur[u] as number);
     if (jsV >= 0) qv = Math.max(qv, (s.tail[jsV] as number) + (s.dur[jsV] as number));
+    if (estPrec) qv = Math.max(qv, precTail(v));
     return Math.max(rv + (s.dur[v] as number) + qv, ru + (s.dur[u] as number) + qu);
   };
 
@@ -231,6 +270,7 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
       const jp = s.jobPred[x] as number;
       let r = Math.max(s.opRelease[x] as number, prevEnd);
       if (jp >= 0) r = Math.max(r, (s.start[jp] as number) + (s.dur[jp] as number));
+      if (estPrec) r = Math.max(r, precHead(x));
       segHead[i] = r;
       prevEnd = r + (s.dur[x] as number);
     }
@@ -241,6 +281,7 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
       const js = s.jobSucc[x] as number;
       let t = nextTail;
       if (js >= 0) t = Math.max(t, (s.tail[js] as number) + (s.dur[js] as number));
+      if (estPrec) t = Math.max(t, precTail(x));
       segTail[i] = t;
       nextTail = t + (s.dur[x] as number);
       est = Math.max(est, (segHead[i] as number) + (s.dur[x] as number) + t);
@@ -413,54 +454,67 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
       lastImprove = iter;
       continue;
     }
-    let bestMove: Move | null = null;
-    let bestVal = Infinity;
-    let fallback: Move | null = null;
-    let fallbackVal = Infinity;
-    // Estimates first (they read the decoded heads/tails), exact decodes after (they overwrite them).
-    for (let pass = 0; pass < 2; pass++) {
-      for (let mi = 0; mi < moves.length; mi++) {
-        const mv = moves[mi] as Move;
-        const estimated = fast && mv.kind !== 'reassign';
-        if (estimated !== (pass === 0)) continue;
-        let val: number;
-        if (fast && mv.kind === 'swap') {
-          val = estimateSwap(mv.u, mv.v);
-        } else if (fast && mv.kind === 'shift') {
-          val = shiftIsSafe(mv.o, mv.to) ? estimateShift(mv.o, mv.to) : Infinity;
-        } else {
-          const undo = applyMove(mv);
-          val = s.evaluate(false);
-          undo();
-        }
-        if (val === Infinity) continue;
-        // Small random tie-breaking noise keeps equal-valued moves from cycling.
-        const noisy = val + rng.next() * 1e-6;
-        const tabuMove = isTabu(mv);
-        if (!tabuMove || val < bestCost) {
-          if (noisy < bestVal) {
-            bestVal = noisy;
-            bestMove = mv;
+    // With extra precedences a chosen move may close a cycle: then try the next best (a few times).
+    const excluded: Move[] = [];
+    let c = Infinity;
+    let commitTabu: () => void = () => {};
+    let givenUp = false;
+    for (let attempt = 0; ; attempt++) {
+      let bestMove: Move | null = null;
+      let bestVal = Infinity;
+      let fallback: Move | null = null;
+      let fallbackVal = Infinity;
+      // Estimates first (they read the decoded heads/tails), exact decodes after (they overwrite them).
+      for (let pass = 0; pass < 2; pass++) {
+        for (let mi = 0; mi < moves.length; mi++) {
+          const mv = moves[mi] as Move;
+          const estimated = fast && mv.kind !== 'reassign';
+          if (estimated !== (pass === 0) || (excluded.length > 0 && excluded.includes(mv))) continue;
+          let val: number;
+          if (fast && mv.kind === 'swap') {
+            val = estimateSwap(mv.u, mv.v);
+          } else if (fast && mv.kind === 'shift') {
+            val = estPrec || shiftIsSafe(mv.o, mv.to) ? estimateShift(mv.o, mv.to) : Infinity;
+          } else {
+            const undo = applyMove(mv);
+            val = s.evaluate(false);
+            undo();
           }
-        } else if (noisy < fallbackVal) {
-          fallbackVal = noisy;
-          fallback = mv;
+          if (val === Infinity) continue;
+          // Small random tie-breaking noise keeps equal-valued moves from cycling.
+          const noisy = val + rng.next() * 1e-6;
+          const tabuMove = isTabu(mv);
+          if (!tabuMove || val < bestCost) {
+            if (noisy < bestVal) {
+              bestVal = noisy;
+              bestMove = mv;
+            }
+          } else if (noisy < fallbackVal) {
+            fallbackVal = noisy;
+            fallback = mv;
+          }
         }
       }
-    }
-    const chosen = bestMove ?? fallback;
-    if (!chosen) {
-      perturb();
-      lastImprove = iter;
-      continue;
-    }
-    const commitTabu = tabuAfter(chosen);
-    const undo = applyMove(chosen);
-    const c = s.evaluate(fast);
-    if (c === Infinity) {
+      const chosen = bestMove ?? fallback;
+      if (!chosen) {
+        givenUp = true;
+        break;
+      }
+      commitTabu = tabuAfter(chosen);
+      const undo = applyMove(chosen);
+      c = s.evaluate(fast);
+      if (c !== Infinity) break;
       undo();
       cost = s.evaluate(fast);
+      excluded.push(chosen);
+      if (!estPrec || attempt >= 4) {
+        givenUp = true;
+        break;
+      }
+    }
+    if (givenUp) {
       perturb();
+      lastImprove = iter;
       continue;
     }
     commitTabu();
