@@ -334,6 +334,7 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     async (req, reply) => {
       const { assetId } = req.params as { assetId: string };
       const d = await store.deploy(assetId, (req.body as { modelId: number }).modelId, who(req));
+      core.scoring.invalidate(assetId);
       void reply.code(201);
       return d;
     },
@@ -344,11 +345,18 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
   app.post(
     '/assets/:assetId/deployments/rollback',
     { config: { minRole: 'admin' }, schema: { summary: 'Roll back the live deployment; the previous one becomes live.', tags: ['models'], params: assetParams, response: { 200: { type: 'object', properties: { live: { anyOf: [deployment, { type: 'null' }] } } }, ...errs } } },
-    async (req) => ({ live: await store.rollback((req.params as { assetId: string }).assetId) }),
+    async (req) => {
+      const { assetId } = req.params as { assetId: string };
+      const live = await store.rollback(assetId);
+      core.scoring.invalidate(assetId);
+      return { live };
+    },
   );
 
   // ---- predictions ----------------------------------------------------------------------------------
   async function deployedModel(assetId: string) {
+    const live = await core.scoring.deployment(assetId); // cached: no store round trip per prediction
+    if (live) return live;
     if (!(await store.getAsset(assetId))) throw new NotFoundError(`Unknown asset '${assetId}'.`, { assetId });
     const dep = await store.currentDeployment(assetId);
     if (!dep) throw new NotFoundError(`Asset '${assetId}' has no deployed model: POST /assets/${assetId}/deployments first.`, { assetId });

@@ -9,6 +9,9 @@ import type { ServiceCore } from '../core.js';
 import type { AlertSink } from '../alerts.js';
 import { parseMessage, parseTopic, TOPIC_ROOT, type ParsedTopic } from './topics.js';
 
+/** Most distinct topics whose parse is cached. */
+const TOPIC_CACHE = 100_000;
+
 /** Publishes a JSON service message (errors, alerts). */
 export type JsonPublisher = (topic: string, payload: unknown) => Promise<void>;
 
@@ -65,30 +68,53 @@ export function createMqttIngest(core: ServiceCore, publish: JsonPublisher): { i
   };
 
   const siteOf = new Map<string, string>();
-  async function ingestPacket(topic: string, payload: Buffer): Promise<void> {
-    let t: ParsedTopic | null = null;
-    const site = topic.split('/')[1] ?? 'unknown';
+  // Parsed topics, keyed by topic string: a plant repeats a bounded set of topics, so the split and id
+  // checks run once per topic instead of once per message. Cleared when it grows past TOPIC_CACHE.
+  const topics = new Map<string, ParsedTopic | null>();
+  const enqueue = (readings: Reading[], topic: string, site: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ readings, resolve, reject, topic, site });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void flush());
+      }
+    });
+  const checkSite = (t: ParsedTopic, topic: string, assetSite: string): void => {
+    if (assetSite !== t.site) throw new ShopfloorError('SF_DATA_PARSE', `Topic '${topic}': asset '${t.assetId}' belongs to site '${assetSite}', not '${t.site}'.`, { topic });
+  };
+  // Not async on purpose: the common path (known topic and asset) parses and queues synchronously,
+  // with one promise per message.
+  function ingestPacket(topic: string, payload: Buffer): Promise<void> {
+    let t = topics.get(topic);
     try {
-      t = parseTopic(topic);
-      if (!t) return; // not an ingestion topic: an ordinary message between clients
-      let assetSite = siteOf.get(t.assetId);
-      if (assetSite === undefined) {
-        const a = await core.store.getAsset(t.assetId);
-        if (a) siteOf.set(t.assetId, (assetSite = a.site));
+      if (t === undefined) {
+        t = parseTopic(topic);
+        if (topics.size >= TOPIC_CACHE) topics.clear();
+        topics.set(topic, t);
       }
-      if (assetSite !== undefined && assetSite !== t.site) {
-        throw new ShopfloorError('SF_DATA_PARSE', `Topic '${topic}': asset '${t.assetId}' belongs to site '${assetSite}', not '${t.site}'.`, { topic });
-      }
-      const readings = parseMessage(t, topic, payload, core.now());
-      await new Promise<void>((resolve, reject) => {
-        queue.push({ readings, resolve, reject, topic, site });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(() => void flush());
-        }
-      });
+      if (!t) return Promise.resolve(); // not an ingestion topic: an ordinary message between clients
+      const assetSite = siteOf.get(t.assetId);
+      if (assetSite === undefined) return firstOfAsset(t, topic, payload);
+      checkSite(t, topic, assetSite);
+      return enqueue(parseMessage(t, topic, payload, core.now()), topic, t.site);
     } catch (e) {
-      if (e instanceof ShopfloorError) return rejectMessage(site, topic, e);
+      if (e instanceof ShopfloorError) {
+        rejectMessage(t?.site ?? topic.split('/')[1] ?? 'unknown', topic, e);
+        return Promise.resolve();
+      }
+      return Promise.reject(e);
+    }
+  }
+  async function firstOfAsset(t: ParsedTopic, topic: string, payload: Buffer): Promise<void> {
+    try {
+      const a = await core.store.getAsset(t.assetId);
+      if (a) {
+        siteOf.set(t.assetId, a.site);
+        checkSite(t, topic, a.site);
+      }
+      await enqueue(parseMessage(t, topic, payload, core.now()), topic, t.site);
+    } catch (e) {
+      if (e instanceof ShopfloorError) return rejectMessage(t.site, topic, e);
       throw e;
     }
   }
