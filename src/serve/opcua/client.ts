@@ -13,6 +13,7 @@
  * notification on receipt. Readings wait at most `flushMs` (100 ms) in memory before they are committed;
  * a crash in that window loses them (unlike MQTT QoS 1, where the PUBACK follows the commit).
  */
+import { format } from 'node:util';
 import {
   AttributeIds,
   BrowseDirection,
@@ -24,6 +25,8 @@ import {
   OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
+  setErrorLogger,
+  setWarningLogger,
   StatusCodes,
   TimestampsToReturn,
   UserTokenType,
@@ -78,6 +81,12 @@ export interface OpcuaIngestion {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+// node-opcua prints its warnings (e.g. the PKCS#1 notice on Node 20) with console.log; send them to
+// stderr so stdout stays the command's output (`--json`, `--opcua-suggest > map.json`).
+const toStderr = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
+setWarningLogger(toStderr);
+setErrorLogger(toStderr);
 
 /** Built-in data types whose values are numbers (Boolean as 0/1); ns=0 ids. */
 const NUMERIC_TYPES = new Set<number>([
