@@ -484,3 +484,61 @@ export function gruBackward(B: i32, T: i32, H: i32, gates: usize, hs: usize, rh:
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Whole layers: input projection + recurrence (forward), and all gradients (backward), so that one
+// call per layer and thread does everything. A thread gets a contiguous range of batch rows (the
+// caller offsets the [B, T, ·] pointers); the weight gradients it writes are partial sums over its
+// rows, which the caller adds up.
+
+/** rows × n matrix `y` ← every row = `bias` [n], then y += x [rows × k] · w [k × n]. */
+export function project(rows: i32, k: i32, n: i32, x: usize, w: usize, bias: usize, y: usize): void {
+  const n4 = <usize>n << 2;
+  for (let r = 0; r < rows; r++) memory.copy(y + <usize>r * n4, bias, n4);
+  gemm(rows, n, k, x, k, 1, w, n, y, n);
+}
+
+/** db [n] ← column sums of g [rows × n]. */
+export function colSums(rows: i32, n: i32, g: usize, db: usize): void {
+  zero(db, n);
+  const n4 = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const gr = g + <usize>r * n4;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) st(db + (<usize>j << 2), f32x4.add(ld(db + (<usize>j << 2)), ld(gr + (<usize>j << 2))));
+    for (; j < n; j++) fs(db + (<usize>j << 2), fl(db + (<usize>j << 2)) + fl(gr + (<usize>j << 2)));
+  }
+}
+
+/** Input-side gradients from dg [rows × n]: dw [k × n] = xᵀ·dg, db = Σ dg, dx [rows × k] = dg·wt (wt = wᵀ, [n × k]). */
+export function inputGrads(rows: i32, k: i32, n: i32, x: usize, wt: usize, dg: usize, dw: usize, db: usize, dx: usize): void {
+  zero(dw, k * n);
+  gemm(k, n, rows, x, 1, k, dg, n, dw, n);
+  colSums(rows, n, dg, db);
+  zero(dx, rows * k);
+  gemm(rows, k, n, dg, n, 1, wt, k, dx, k);
+}
+
+/** LSTM layer forward: gates ← x·W + b, then {@link lstmForward}. */
+export function lstmLayerForward(B: i32, T: i32, F: i32, H: i32, x: usize, w: usize, bias: usize, u: usize, gates: usize, hs: usize, cs: usize): void {
+  project(B * T, F, 4 * H, x, w, bias, gates);
+  lstmForward(B, T, H, gates, u, hs, cs);
+}
+
+/** LSTM layer backward: {@link lstmBackward} then {@link inputGrads}. */
+export function lstmLayerBackward(B: i32, T: i32, F: i32, H: i32, x: usize, wt: usize, gates: usize, cs: usize, hs: usize, ut: usize, dy: usize, seq: i32, dg: usize, du: usize, dw: usize, db: usize, dx: usize, s1: usize, s2: usize): void {
+  lstmBackward(B, T, H, gates, cs, hs, ut, dy, seq, dg, du, s1, s2);
+  inputGrads(B * T, F, 4 * H, x, wt, dg, dw, db, dx);
+}
+
+/** GRU layer forward: gates ← x·W + b, then {@link gruForward}. */
+export function gruLayerForward(B: i32, T: i32, F: i32, H: i32, x: usize, w: usize, bias: usize, u: usize, gates: usize, hs: usize, rh: usize): void {
+  project(B * T, F, 3 * H, x, w, bias, gates);
+  gruForward(B, T, H, gates, u, hs, rh);
+}
+
+/** GRU layer backward: {@link gruBackward} then {@link inputGrads} (state arguments in the LSTM's order: r∘h, then h). */
+export function gruLayerBackward(B: i32, T: i32, F: i32, H: i32, x: usize, wt: usize, gates: usize, rh: usize, hs: usize, ut: usize, dy: usize, seq: i32, dg: usize, du: usize, dw: usize, db: usize, dx: usize, s1: usize, s2: usize): void {
+  gruBackward(B, T, H, gates, hs, rh, ut, dy, seq, dg, du, s1, s2);
+  inputGrads(B * T, F, 3 * H, x, wt, dg, dw, db, dx);
+}

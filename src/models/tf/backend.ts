@@ -18,6 +18,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ShopfloorError, assertOneOf } from '../../core/errors.js';
+import { setFusedRnnThreads } from './kernels/fused-rnn.js';
 import { registerWasmKernels } from './kernels/index.js';
 
 /** Which backend to use. `auto` = tfjs-node if installed, else wasm. */
@@ -88,6 +89,7 @@ async function setUp(choice: BackendChoice, threads: number): Promise<BackendInf
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(threads);
+    setFusedRnnThreads(threads);
     const patched = registerWasmKernels();
     if (await tf.setBackend('wasm')) {
       await tf.ready();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
 import { fusedGruLayer, fusedLstmLayer } from './fused-rnn-layers.js';
-import { fusedRnn, fusedRnnUnavailable } from './fused-rnn.js';
+import { fusedRnn, fusedRnnThreads, fusedRnnUnavailable, setFusedRnnThreads } from './fused-rnn.js';
 
 /**
  * The fused LSTM/GRU (shopfloor's wasm module, asm/rnn.ts) against tfjs's own layers on the reference
@@ -83,6 +83,9 @@ const CASES: Case[] = [
   { kind: 'gru', B: 3, T: 7, F: 3, H: 8, seq: true },
   { kind: 'gru', B: 6, T: 4, F: 5, H: 13, seq: false },
   { kind: 'gru', B: 9, T: 6, F: 14, H: 20, seq: true },
+  // batches ≥ 16 are split between two threads (when the worker is up)
+  { kind: 'lstm', B: 37, T: 5, F: 3, H: 7, seq: true },
+  { kind: 'gru', B: 33, T: 4, F: 2, H: 6, seq: false },
 ];
 
 describe('fused LSTM/GRU', () => {
@@ -112,6 +115,33 @@ describe('fused LSTM/GRU', () => {
     for (let i = 0; i < (c.T === 1 ? 1 : names.length); i++) {
       expect(maxRelErr(got[i] as Float32Array, refOut[i] as Float32Array), names[i]).toBeLessThan(2e-5);
     }
+  });
+
+  it.each(['lstm', 'gru'] as const)('%s: the batch split over two threads gives the one-thread result', async (kind) => {
+    setFusedRnnThreads(2);
+    const rng = new Rng(5);
+    const B = 41;
+    const T = 6;
+    const F = 4;
+    const H = 9;
+    const g = kind === 'lstm' ? 4 : 3;
+    const ts = [tf.tensor(randn(rng, B * T * F), [B, T, F]), tf.tensor(randn(rng, F * g * H, 0.4), [F, g * H]), tf.tensor(randn(rng, H * g * H, 0.4), [H, g * H]), tf.tensor(randn(rng, g * H, 0.4), [g * H])];
+    const w = tf.tensor(randn(rng, B * T * H), [B, T, H]);
+    const run1 = (): Float32Array[] =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Scalar => tf.sum(tf.mul(fusedRnn(kind, a, b, c, d, true), w));
+        const out = fusedRnn(kind, ts[0] as tf.Tensor, ts[1] as tf.Tensor, ts[2] as tf.Tensor, ts[3] as tf.Tensor, true);
+        return [out, ...tf.grads(f)(ts)].map((t) => new Float32Array(t.dataSync()));
+      });
+    // the worker starts asynchronously: wait for it (the first call starts it)
+    run1();
+    for (let i = 0; i < 100 && fusedRnnThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fusedRnnThreads()).toBe(2);
+    const two = run1();
+    setFusedRnnThreads(1);
+    const one = run1();
+    setFusedRnnThreads(2);
+    for (let i = 0; i < one.length; i++) expect(maxRelErr(two[i] as Float32Array, one[i] as Float32Array)).toBeLessThan(1e-6);
   });
 
   it.each([
