@@ -70,25 +70,72 @@ export class AlertEngine {
   async onValue(assetId: string, sensorId: string, t: number, v: number): Promise<void> {
     for (const r of this.rules) {
       if (r.kind === 'score' || r.sensorId !== sensorId || !applies(r, assetId)) continue;
-      const st = this.stateOf(r, assetId);
-      let x: number | null = v;
-      if (r.kind === 'rate') {
-        x = st.lastT !== null && st.lastV !== null && t > st.lastT ? Math.abs(v - st.lastV) / ((t - st.lastT) / 1000) : null;
-        if (t >= (st.lastT ?? -Infinity)) {
-          st.lastT = t;
-          st.lastV = v;
-        }
-        if (x === null) continue;
-      }
-      await this.step(r, assetId, st, t, x);
+      await this.feedValue(r, assetId, this.stateOf(r, assetId), t, v, false);
     }
   }
   /** Feed one model score (score rules). */
   async onScore(assetId: string, t: number, score: number): Promise<void> {
     for (const r of this.rules) {
       if (r.kind !== 'score' || !applies(r, assetId)) continue;
-      await this.step(r, assetId, this.stateOf(r, assetId), t, score);
+      await this.step(r, assetId, this.stateOf(r, assetId), t, score, false);
     }
+  }
+
+  /**
+   * Rebuild the rule state after a restart from what the store kept, so a restart neither repeats nor
+   * forgets an alert:
+   * - a rule is *active* (its alert raised, waiting for the value to come back past `clear`) when the
+   *   asset has an unresolved (open or acknowledged) alert of that rule;
+   * - then the stored history of the last `forMs + marginMs` (default margin 10 min) before `now` —
+   *   good and uncertain readings for threshold and rate rules, stored scores for score rules — is
+   *   replayed through the rules without raising anything: that restores a pending minimum-duration
+   *   timer (the condition started before the restart), the last value of rate rules, and clears an
+   *   active rule whose value already came back.
+   * A condition that reaches its minimum duration during the replay becomes active without a new
+   * alert (as it would have been live). Call once, before ingestion starts.
+   */
+  async restore(now: number, o: { marginMs?: number } = {}): Promise<{ active: number; pending: number; replayed: number }> {
+    const margin = o.marginMs ?? 600_000;
+    const unresolved = [...(await this.store.listAlerts({ status: 'open', limit: 100_000 })), ...(await this.store.listAlerts({ status: 'acknowledged', limit: 100_000 }))];
+    const raised = new Set(unresolved.map((a) => a.dedupKey));
+    const assets = await this.store.listAssets();
+    let replayed = 0;
+    let active = 0;
+    let pending = 0;
+    for (const r of this.rules) {
+      for (const a of assets) {
+        if (!applies(r, a.id)) continue;
+        const st = this.stateOf(r, a.id);
+        st.active = raised.has(dedupKey(a.id, r));
+        const from = now - (r.forMs ?? 0) - margin;
+        const to = now + 86_400_000;
+        if (r.kind === 'score') {
+          const preds = (await this.store.listPredictions(a.id, 100_000)).filter((p) => p.t >= from && p.t < to).reverse();
+          for (const p of preds) await this.step(r, a.id, st, p.t, p.score, true);
+          replayed += preds.length;
+        } else {
+          const rs = await this.store.queryReadings({ assetId: a.id, sensorId: r.sensorId, from, to, limit: 100_000 }).catch(() => []);
+          for (const x of rs) if (x.q !== 'bad' && x.v !== null) await this.feedValue(r, a.id, st, x.t, x.v, true);
+          replayed += rs.length;
+        }
+        if (st.active) active++;
+        else if (st.since !== null) pending++;
+      }
+    }
+    return { active, pending, replayed };
+  }
+
+  private async feedValue(r: Exclude<AlertRule, { kind: 'score' }>, assetId: string, st: RuleState, t: number, v: number, dry: boolean): Promise<void> {
+    let x: number | null = v;
+    if (r.kind === 'rate') {
+      x = st.lastT !== null && st.lastV !== null && t > st.lastT ? Math.abs(v - st.lastV) / ((t - st.lastT) / 1000) : null;
+      if (t >= (st.lastT ?? -Infinity)) {
+        st.lastT = t;
+        st.lastV = v;
+      }
+      if (x === null) return;
+    }
+    await this.step(r, assetId, st, t, x, dry);
   }
 
   private stateOf(r: AlertRule, assetId: string): RuleState {
@@ -101,7 +148,8 @@ export class AlertEngine {
     return st;
   }
 
-  private async step(r: AlertRule, assetId: string, st: RuleState, t: number, x: number): Promise<void> {
+  /** Advance one rule's state by one value; `dry` (replay on restore) changes state but raises nothing. */
+  private async step(r: AlertRule, assetId: string, st: RuleState, t: number, x: number, dry: boolean): Promise<void> {
     const below = r.kind === 'threshold' && r.below !== undefined;
     const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'score' ? r.above : ((r.above ?? r.below) as number);
     const clear = r.clear ?? trig;
@@ -125,6 +173,7 @@ export class AlertEngine {
     }
     if (t - st.since < (r.forMs ?? 0)) return;
     st.active = true;
+    if (dry) return;
     const what = r.kind === 'score' ? 'failure score' : r.kind === 'rate' ? `${r.sensorId} rate of change` : r.sensorId;
     const cmp = below ? 'below' : 'above';
     const { alert, created } = await this.store.raiseAlert({
@@ -133,12 +182,17 @@ export class AlertEngine {
       severity: r.severity ?? 'warning',
       message: `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${+trig.toPrecision(4)}${r.forMs ? ` for ${r.forMs} ms` : ''}.`,
       value: x,
-      dedupKey: `${assetId}/${r.id}`,
+      dedupKey: dedupKey(assetId, r),
       t,
     });
     this.hub.publish({ type: 'alert', alert, created });
     if (created) for (const s of this.sinks) void Promise.resolve(s(alert)).catch(() => undefined);
   }
+}
+
+/** One unresolved alert per rule and asset. */
+function dedupKey(assetId: string, r: AlertRule): string {
+  return `${assetId}/${r.id}`;
 }
 
 function applies(r: AlertRule, assetId: string): boolean {

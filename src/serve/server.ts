@@ -114,6 +114,9 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
       );
     }
     const core = createServiceCore(store, { rules });
+    // Alert-rule state survives a restart: rebuilt from unresolved alerts and the recent history.
+    const restored = await core.alerts.restore(core.now());
+    if (restored.active || restored.pending) log(`alert rules: ${restored.active} active and ${restored.pending} pending condition(s) restored from the store`);
     if (o.onAlert) core.alerts.addSink(o.onAlert);
     if (o.webhookUrl) core.alerts.addSink(webhookSink({ url: o.webhookUrl, onGiveUp: (a, why) => log(`webhook gave up on alert ${a.id}: ${why}`) }));
 
