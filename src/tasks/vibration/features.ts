@@ -114,7 +114,7 @@ function spectrumOfEnvelope(env: Float64Array): Float64Array {
   const im = new Float64Array(env.length);
   fft(re, im);
   const out = new Float64Array((env.length >> 1) + 1);
-  for (let k = 0; k < out.length; k++) out[k] = Math.hypot(re[k] as number, im[k] as number) / env.length;
+  for (let k = 0; k < out.length; k++) out[k] = Math.sqrt((re[k] as number) ** 2 + (im[k] as number) ** 2) / env.length;
   return out;
 }
 

@@ -97,7 +97,7 @@ export function magnitudeSpectrum(x: ArrayLike<number>): Float64Array {
   const im = new Float64Array(n);
   fft(re, im);
   const out = new Float64Array((n >> 1) + 1);
-  for (let k = 0; k < out.length; k++) out[k] = Math.hypot(re[k] as number, im[k] as number) / n;
+  for (let k = 0; k < out.length; k++) out[k] = Math.sqrt((re[k] as number) ** 2 + (im[k] as number) ** 2) / n;
   return out;
 }
 
@@ -126,6 +126,6 @@ export function hilbertEnvelope(x: ArrayLike<number>, sampleRateHz: number, band
   }
   fft(re, im, true);
   const env = new Float64Array(n);
-  for (let i = 0; i < n; i++) env[i] = Math.hypot(re[i] as number, im[i] as number) / n;
+  for (let i = 0; i < n; i++) env[i] = Math.sqrt((re[i] as number) ** 2 + (im[i] as number) ** 2) / n;
   return env;
 }
