@@ -50,7 +50,7 @@ describe('anytime solve: incumbent, progress schedules, cancellation', () => {
       timeLimitMs: 1500,
       workers: 2,
       seed: 2,
-      signal: new AbortController().signal, // forces every search thread into a worker
+      signal: new AbortController().signal,
       onProgress: (e) => {
         const c = checkSchedule(p, e.schedule);
         seen.push({ objective: e.objective, worker: e.worker, recomputed: c.weightedTardiness, feasible: c.feasible });
@@ -79,6 +79,20 @@ describe('anytime solve: incumbent, progress schedules, cancellation', () => {
     expect(r2.stopReason).toBe('cancelled');
     expect(r2.status).toBe('feasible'); // the dispatching schedule every thread computes first
     expect(checkSchedule(big, r2.schedule!).feasible).toBe(true);
+  });
+
+  it('the calling thread stays responsive during a single-thread solve: timers fire and poll best()', async () => {
+    const h = startSolve(big, { timeLimitMs: 1500, workers: 1, seed: 4 });
+    const polled: (number | null)[] = [];
+    const timer = setInterval(() => polled.push(h.best()?.objective ?? null), 100);
+    const res = await h.result;
+    clearInterval(timer);
+    // Thread 0 searches in ~20 ms slices, so the 100 ms interval runs several times during the 1.5 s.
+    expect(polled.length).toBeGreaterThanOrEqual(3);
+    const seen = polled.filter((x): x is number => x !== null);
+    expect(seen.length).toBeGreaterThan(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeLessThanOrEqual(seen[i - 1]!);
+    expect(res.objective!).toBeLessThanOrEqual(seen[seen.length - 1]!);
   });
 
   it('stop reasons: time limit, iteration limit, optimal', async () => {

@@ -138,6 +138,8 @@ export interface IteratedGreedyOptions {
   readonly initial?: readonly number[];
   /** Shared stop flag: the search ends when element 0 is non-zero. */
   readonly stop?: Int32Array;
+  /** {@link iteratedGreedySteps} only: yield about every `sliceMs` milliseconds (default never). */
+  readonly sliceMs?: number;
 }
 
 /** Insertion local search until no job can be moved to a better position (first improvement). */
@@ -168,6 +170,15 @@ function localSearch(d: FlowShopData, ins: Inserter, seq: number[], cmax: number
  * @returns the best permutation and its makespan.
  */
 export function iteratedGreedy(d: FlowShopData, opts: IteratedGreedyOptions): { perm: number[]; makespan: number; iterations: number } {
+  const steps = iteratedGreedySteps(d, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** {@link iteratedGreedy} as a generator yielding every `opts.sliceMs` ms (cooperative, on the calling thread). */
+export function* iteratedGreedySteps(d: FlowShopData, opts: IteratedGreedyOptions): Generator<void, { perm: number[]; makespan: number; iterations: number }, void> {
   const rng = opts.rng;
   const D = Math.min(opts.d ?? 4, Math.max(1, d.n - 1));
   let sumP = 0;
@@ -196,7 +207,13 @@ export function iteratedGreedy(d: FlowShopData, opts: IteratedGreedyOptions): { 
   const lb = opts.lowerBound ?? 0;
   const maxIt = opts.maxIterations ?? Infinity;
   let it = 0;
+  let nextYield = opts.sliceMs === undefined ? Infinity : performance.now() + opts.sliceMs;
   while (it < maxIt && bestC > lb && performance.now() < opts.deadline && d.n > 1 && !(opts.stop && Atomics.load(opts.stop, 0) !== 0)) {
+    if (performance.now() >= nextYield) {
+      yield;
+      nextYield = performance.now() + (opts.sliceMs as number);
+      continue; // re-check the deadline and the stop flag
+    }
     it++;
     const seq = [...cur];
     const removed: number[] = [];

@@ -19,11 +19,31 @@ export interface GanttOptions {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Distinct colours: golden-angle hues with alternating lightness (readable for 50+ jobs). */
+/**
+ * 20 categorical colours chosen to stay apart from each other and from the greys used for idle time
+ * and unavailability (after Tableau/d3 category20b). A 15×15 chart with golden-angle hues had
+ * look-alike pairs (three greens, two crimsons); this palette keeps the first 20 jobs distinct.
+ */
+const PALETTE = [
+  '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#bcbd22', '#393b79',
+  '#a6d854', '#b8860b', '#c51b8a', '#80b1d3', '#637939', '#e6550d', '#0f7b6c', '#a55194', '#7f3b08', '#4a90e2',
+];
+
+/** Distinct colours: a 20-colour palette, then golden-angle hues with alternating lightness (50+ jobs). */
 export function jobColour(j: number): string {
+  const c = PALETTE[j];
+  if (c) return c;
   const hue = (j * 137.508) % 360;
   const light = j % 2 === 0 ? 55 : 42;
   return `hsl(${hue.toFixed(1)}, 65%, ${light}%)`;
+}
+
+/** Label colour on a job's bar: dark on light palette colours, white otherwise. */
+function labelColour(j: number): string {
+  const c = PALETTE[j];
+  if (!c) return '#fff';
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16) / 255) as [number, number, number];
+  return 0.299 * r + 0.587 * g + 0.114 * b > 0.55 ? '#111' : '#fff';
 }
 
 function niceStep(span: number, target: number): number {
@@ -90,7 +110,7 @@ export function renderGanttHtml(p: ProblemData, s: Schedule, opts: GanttOptions 
         (job && Number.isFinite(job.due) ? `, due ${job.due}` : '');
       parts.push(
         `<g><title>${esc(title)}</title><rect x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" rx="2" fill="${jobColour(op.job)}" stroke="#fff" stroke-width="0.8"/>` +
-          (w > 7 * String(op.job).length + 6 ? `<text x="${(x0 + w / 2).toFixed(1)}" y="${y + rowH / 2 + 4}" text-anchor="middle" fill="#fff" font-size="10" pointer-events="none">${op.job}</text>` : '') +
+          (w > 7 * String(op.job).length + 6 ? `<text x="${(x0 + w / 2).toFixed(1)}" y="${y + rowH / 2 + 4}" text-anchor="middle" fill="${labelColour(op.job)}" font-size="10" pointer-events="none">${op.job}</text>` : '') +
           '</g>',
       );
     });

@@ -14,9 +14,9 @@ import { lowerBound } from './bounds.js';
 import { checkSchedule, type CheckResult, type Schedule, type ScheduledOperation } from './checker.js';
 import { bestDispatch, dispatch, DISPATCH_RULES, type DispatchRule } from './dispatch.js';
 import { ScheduleState, VIOLATION_WEIGHT, type SolutionSnapshot } from './evaluator.js';
-import { iteratedGreedy, type FlowShopData } from './flowshop.js';
+import { iteratedGreedySteps, type FlowShopData } from './flowshop.js';
 import { problemTraits, type ProblemData } from './model.js';
-import { tabuSearch } from './tabu.js';
+import { tabuSearchSteps } from './tabu.js';
 
 /** Which algorithm to run. `auto`: iterated greedy for a plain permutation flow shop, tabu otherwise. */
 export type SolverName = 'auto' | 'tabu' | 'iterated-greedy' | 'dispatch';
@@ -90,8 +90,7 @@ export interface SolveOptions {
   readonly onProgress?: (e: SolveProgress) => void;
   /**
    * Cancels the search when aborted: the solve resolves with the best schedule so far
-   * (`stopReason: 'cancelled'`), never an exception. With a signal, all search threads are worker
-   * threads, so the calling thread stays free to handle timers, signals and I/O.
+   * (`stopReason: 'cancelled'`), never an exception. The abort is seen within one search slice (~20 ms).
    */
   readonly signal?: AbortSignal;
 }
@@ -173,8 +172,21 @@ function flowShopData(p: ProblemData): FlowShopData {
   return { n, m, p: pt };
 }
 
-/** Run one solver on this thread until the deadline. Used in-process and inside each worker. */
+/** Run one solver on this thread until the deadline (inside each worker thread). */
 export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: ImproveCallback): SingleResult {
+  const steps = solveSingleSteps(p, o, onImprove);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link solveSingle} as a generator that yields about every `sliceMs` ms, so that thread 0 can search
+ * on the calling thread while its event loop keeps running (abort signals, SIGINT, worker messages).
+ */
+export function* solveSingleSteps(p: ProblemData, o: SingleOptions, onImprove?: ImproveCallback, sliceMs?: number): Generator<void, SingleResult, void> {
+  const slice = sliceMs === undefined ? {} : { sliceMs };
   const state = new ScheduleState(p);
   const rng = new Rng(o.seed);
   const deadline = performance.now() + (o.deadlineEpochMs - Date.now());
@@ -186,7 +198,8 @@ export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: Improv
       mode: zeroModes,
       seq: Array.from({ length: d.m }, (_, k) => perm.map((j) => (p.jobs[j] as { firstOp: number }).firstOp + k)),
     });
-    const r = iteratedGreedy(d, {
+    const r = yield* iteratedGreedySteps(d, {
+      ...slice,
       deadline,
       rng,
       lowerBound: o.lowerBound,
@@ -207,7 +220,8 @@ export function solveSingle(p: ProblemData, o: SingleOptions, onImprove?: Improv
   if (o.solver === 'dispatch' || cost === Infinity) {
     return { snapshot: cost === Infinity ? null : toPlain(state.snapshot()), cost, iterations: 0 };
   }
-  const r = tabuSearch(state, {
+  const r = yield* tabuSearchSteps(state, {
+    ...slice,
     deadline,
     rng,
     lowerBound: o.lowerBound,
@@ -271,6 +285,9 @@ export function pinnedConflict(p: ProblemData): string | null {
 
 const isTsSource = import.meta.url.endsWith('.ts');
 
+/** Thread 0 yields to the event loop about this often (ms). */
+const SLICE_MS = 20;
+
 function spawnWorker(data: unknown): Worker {
   if (!isTsSource) return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
   // Under vitest/tsx the sources are .ts: register tsx's ESM loader (a devDependency) inside the worker,
@@ -293,10 +310,8 @@ function spawnWorker(data: unknown): Worker {
  * if (res.schedule) console.log(res.objective, res.lowerBound, res.stopReason);
  */
 export function solve(p: ProblemData, options: SolveOptions = {}): Promise<SolveResult> {
-  // Without a signal, thread 0 searches on the calling thread (no worker start-up on its share of the
-  // time); with one, every search thread is a worker so that the abort can be delivered.
   try {
-    return launch(p, options, options.signal === undefined).result;
+    return startSolve(p, options).result;
   } catch (e) {
     return Promise.reject(e);
   }
@@ -304,9 +319,10 @@ export function solve(p: ProblemData, options: SolveOptions = {}): Promise<Solve
 
 /**
  * Start a solve and return at once with a {@link SolveHandle}: `best()` gives the verified incumbent at
- * any time, `cancel()` stops the search, `result` resolves with the final {@link SolveResult}. Every
- * search thread is a worker thread (at least one, even with `workers: 1`), so the calling thread stays
- * free; workers post each improved incumbent to it.
+ * any time, `cancel()` stops the search, `result` resolves with the final {@link SolveResult}. Thread 0
+ * searches on the calling thread in slices of ~20 ms (a generator driven from `setImmediate`), so the
+ * event loop keeps running (timers, signals, I/O) without paying a worker start-up; threads 1..k-1 are
+ * worker threads that post each improved incumbent to the calling thread.
  * @throws ConfigError for invalid options (synchronously).
  * @example
  * const h = startSolve(problem, { timeLimitMs: 60_000, workers: 2 });
@@ -315,10 +331,6 @@ export function solve(p: ProblemData, options: SolveOptions = {}): Promise<Solve
  * const res = await h.result; // res.stopReason: 'time-limit' | 'optimal' | 'cancelled' | …
  */
 export function startSolve(p: ProblemData, options: SolveOptions = {}): SolveHandle {
-  return launch(p, options, false);
-}
-
-function launch(p: ProblemData, options: SolveOptions, inlineThread0: boolean): SolveHandle {
   const t0 = Date.now();
   const timeLimitMs = options.timeLimitMs ?? 10_000;
   if (!(Number.isFinite(timeLimitMs) && timeLimitMs >= 0)) throw new ConfigError(`timeLimitMs: expected a number >= 0, got ${timeLimitMs}.`, { option: 'timeLimitMs' });
@@ -401,11 +413,9 @@ function launch(p: ProblemData, options: SolveOptions, inlineThread0: boolean): 
     stop,
   };
   const nThreads = solver === 'dispatch' ? 1 : workers;
-  const firstWorker = inlineThread0 ? 1 : 0;
-  // Threads firstWorker..nThreads-1 are workers; with inlineThread0, thread 0 is this one, so its
-  // search starts while the workers boot.
-  const pending = Array.from({ length: nThreads - firstWorker }, (_, i) => {
-    const w = i + firstWorker;
+  // Threads 1..k-1 are workers; thread 0 is this one, searching in slices so the event loop runs.
+  const pending = Array.from({ length: nThreads - 1 }, (_, i) => {
+    const w = i + 1;
     return new Promise<SingleResult>((resolve, reject) => {
       const worker = spawnWorker({ problem: p, options: { ...single, seed: seed + w } });
       let done = false;
@@ -422,14 +432,26 @@ function launch(p: ProblemData, options: SolveOptions, inlineThread0: boolean): 
       });
     });
   });
-  const own = inlineThread0 ? [solveSingle(p, single, (c, snap) => report(c, snap, 0))] : [];
-  const result = Promise.all(pending)
+  const own = new Promise<SingleResult>((resolve, reject) => {
+    const steps = solveSingleSteps(p, single, (c, snap) => report(c, snap, 0), SLICE_MS);
+    const step = (): void => {
+      try {
+        const r = steps.next();
+        if (r.done) resolve(r.value);
+        else setImmediate(step);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    setImmediate(step);
+  });
+  const result = Promise.all([own, ...pending])
     .catch((e: unknown) => {
       Atomics.store(stop, 0, 1); // a worker failed (a bug): stop the others before rejecting
       throw e;
     })
     // `cancelled` is read here, when every thread has finished.
-    .then((rs) => finishSolve(p, [...own, ...rs], { t0, lb, solver, nThreads, cancelled }))
+    .then((rs) => finishSolve(p, rs, { t0, lb, solver, nThreads, cancelled }))
     .finally(() => {
       running = false;
       signal?.removeEventListener('abort', onAbort);

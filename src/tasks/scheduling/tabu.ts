@@ -38,6 +38,11 @@ export interface TabuOptions {
   readonly n7?: boolean;
   /** Shared stop flag: the search ends when element 0 is non-zero (another worker proved optimality). */
   readonly stop?: Int32Array;
+  /**
+   * {@link tabuSearchSteps} only: yield about every `sliceMs` milliseconds, so that a caller on the main
+   * thread can let its event loop run (signals, timers, worker messages). Default: never yield.
+   */
+  readonly sliceMs?: number;
 }
 
 /** Result of {@link tabuSearch}. */
@@ -126,6 +131,18 @@ function isPinned(s: ScheduleState, o: number): boolean {
  * @returns the best solution found (also left loaded in `s`).
  */
 export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
+  const steps = tabuSearchSteps(s, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link tabuSearch} as a generator that yields every `opts.sliceMs` milliseconds (cooperative
+ * multitasking on the calling thread); its return value is the {@link TabuResult}.
+ */
+export function* tabuSearchSteps(s: ScheduleState, opts: TabuOptions): Generator<void, TabuResult, void> {
   const rng = opts.rng;
   const N = s.N;
   const n = s.problem.jobs.length;
@@ -444,8 +461,18 @@ export function tabuSearch(s: ScheduleState, opts: TabuOptions): TabuResult {
     modeTabu.fill(0);
   };
 
+  const slice = opts.sliceMs;
+  let nextYield = slice === undefined ? Infinity : performance.now() + slice;
   while (iter < maxIt && bestCost > lb) {
-    if ((fast ? (iter & 15) === 0 : true) && (performance.now() >= opts.deadline || (opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0))) break;
+    if (fast ? (iter & 15) === 0 : true) {
+      const now = performance.now();
+      if (now >= opts.deadline || (opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0)) break;
+      if (now >= nextYield) {
+        yield;
+        nextYield = performance.now() + (slice as number);
+        if (opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0) break;
+      }
+    }
     iter++;
     if (!makespanObj && s.violation === 0 && s.weightedTardiness === 0) break;
     const moves = neighbours();
