@@ -6,7 +6,12 @@
  *   npx tsx bench/schedule.bench.ts [--time-limit 10] [--families la,ft,abz,orb,swv,yn,flowshop]
  *     [--instances la01,la02] [--flowshop 1-60] [--workers 2] [--seed 1] [--minizinc] [--out FILE]
  *
- * Results go to bench/results/schedule-<limit>s-<date>.json with the machine facts.
+ * Results go to bench/results/schedule-<limit>s-<date>.json with the machine facts (rewritten after
+ * every instance, so an interrupted run keeps what it measured).
+ *
+ *   npx tsx bench/schedule.bench.ts --report
+ *     prints the per-family table at every time limit from all bench/results/schedule-*.json (for an
+ *     instance run several times at one limit, the latest run counts) — the table in bench/README.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, renameSync } from 'node:fs';
@@ -48,6 +53,8 @@ interface Row {
   timeTo1PctS: number | null;
   timeToBestS: number | null;
   iterations: number;
+  /** CPU seconds this process (all threads) used during the solve: with a shared machine, far below limit × workers. */
+  cpuS?: number;
   minizinc?: { objective: number | null; gapPct: number | null; optimal: boolean } | null;
 }
 
@@ -96,7 +103,54 @@ function runMinizinc(inst: SchedulingInstance): { objective: number | null; opti
   return { objective: all.length ? (all[all.length - 1] as number) : null, optimal: out.includes('==========') };
 }
 
+interface ResultDoc {
+  date: string;
+  timeLimitS: number;
+  machine: { loadavg: number[]; uptimeAtStart?: string; uptimeNow?: string };
+  rows: Row[];
+}
+
+/** Family label of the combined table (flow-shop size classes merge into one `ta001–ta060` family). */
+function reportFamily(r: Row): string {
+  if (r.instance.startsWith('tfs')) return 'flow-shop ta001–ta060';
+  return { ft: 'ft06/10/20', la: 'la01–la40', abz: 'abz5–9', orb: 'orb01–10', swv: 'swv01–20', yn: 'yn1–4' }[r.family] ?? r.family;
+}
+
+function report(): void {
+  const dir = path.join(here, 'results');
+  const docs = readdirSync(dir)
+    .filter((f) => /^schedule-.*\.json$/.test(f))
+    .map((f) => ({ file: f, doc: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ResultDoc }))
+    .sort((a, b) => a.doc.date.localeCompare(b.doc.date));
+  const latest = new Map<string, { row: Row; limit: number; file: string }>();
+  for (const { file, doc } of docs) for (const row of doc.rows) latest.set(`${doc.timeLimitS}/${row.instance}`, { row, limit: doc.timeLimitS, file });
+  const order = ['ft06/10/20', 'la01–la40', 'abz5–9', 'orb01–10', 'swv01–20', 'yn1–4', 'flow-shop ta001–ta060'];
+  const limits = [...new Set([...latest.values()].map((x) => x.limit))].sort((a, b) => a - b);
+  const f2 = (x: number): string => x.toFixed(2);
+  console.log('| family | limit | n run | mean gap % | max gap % | at BKS | ≤ 1 % | mean time to 1 % (s) | Gecode mean / max gap % (n) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const fam of order) {
+    for (const limit of limits) {
+      const rs = [...latest.values()].filter((x) => x.limit === limit && reportFamily(x.row) === fam).map((x) => x.row);
+      if (!rs.length) continue;
+      const gaps = rs.map((r) => r.gapPct ?? Infinity);
+      const t1 = rs.map((r) => r.timeTo1PctS).filter((t): t is number => t !== null);
+      const mz = rs.map((r) => r.minizinc?.gapPct).filter((g): g is number => typeof g === 'number');
+      console.log(
+        `| ${fam} | ${limit} s | ${rs.length} | ${f2(gaps.reduce((a, b) => a + b, 0) / gaps.length)} | ${f2(Math.max(...gaps))} | ${rs.filter((r) => (r.gapPct ?? 1) <= 0).length} | ${t1.length} | ${t1.length ? (t1.reduce((a, b) => a + b, 0) / t1.length).toFixed(1) : '–'} | ` +
+          `${mz.length ? `${f2(mz.reduce((a, b) => a + b, 0) / mz.length)} / ${f2(Math.max(...mz))} (${mz.length})` : '–'} |`,
+      );
+    }
+  }
+  console.log('\nFiles (load average when each run ended):');
+  for (const { file, doc } of docs) console.log(`- ${file}: ${doc.timeLimitS} s, ${doc.rows.length} instances, load ${doc.machine.loadavg.map((x) => x.toFixed(1)).join(' / ')}`);
+}
+
 async function main(): Promise<void> {
+  if (arg('report') === 'true') {
+    report();
+    return;
+  }
   const bks = readKnownBounds(path.join(DATA, 'jsplib/bks_scheduleopt.json'));
   const fsBks = JSON.parse(readFileSync(path.join(here, 'flowshop-bks.json'), 'utf8')) as { upper: Record<string, number> };
   const mzn = useMinizinc && minizincAvailable();
@@ -167,6 +221,7 @@ async function main(): Promise<void> {
     const p = problemFromInstance(inst);
     let t1: number | null = null;
     let tBest = 0;
+    const cpu0 = process.cpuUsage();
     const res = await solve(p, {
       timeLimitMs: timeLimitS * 1000,
       workers,
@@ -176,6 +231,7 @@ async function main(): Promise<void> {
         if (t1 === null && e.objective <= j.bks * 1.01) t1 = e.elapsedMs / 1000;
       },
     });
+    const cpu = process.cpuUsage(cpu0);
     if (!res.check?.feasible) throw new Error(`${j.name}: unverified schedule`);
     const gap = res.objective === null ? null : (100 * (res.objective - j.bks)) / j.bks;
     const row: Row = {
@@ -191,6 +247,7 @@ async function main(): Promise<void> {
       timeTo1PctS: t1,
       timeToBestS: tBest,
       iterations: res.iterations,
+      cpuS: (cpu.user + cpu.system) / 1e6,
     };
     if (mzn && j.format === 'jsplib') {
       const m = runMinizinc(inst);
