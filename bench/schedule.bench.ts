@@ -11,7 +11,8 @@
  *
  *   npx tsx bench/schedule.bench.ts --report
  *     prints the per-family table at every time limit from all bench/results/schedule-*.json (for an
- *     instance run several times at one limit, the latest run counts) — the table in bench/README.md.
+ *     instance run several times at one limit, the latest run counts; `schedule-recheck-*` files, spot
+ *     checks of later code, are left out) — the table in bench/README.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, renameSync } from 'node:fs';
@@ -119,7 +120,7 @@ function reportFamily(r: Row): string {
 function report(): void {
   const dir = path.join(here, 'results');
   const docs = readdirSync(dir)
-    .filter((f) => /^schedule-.*\.json$/.test(f))
+    .filter((f) => /^schedule-.*\.json$/.test(f) && !f.startsWith('schedule-recheck-'))
     .map((f) => ({ file: f, doc: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ResultDoc }))
     .sort((a, b) => a.doc.date.localeCompare(b.doc.date));
   const latest = new Map<string, { row: Row; limit: number; file: string }>();
@@ -127,8 +128,20 @@ function report(): void {
   const order = ['ft06/10/20', 'la01–la40', 'abz5–9', 'orb01–10', 'swv01–20', 'yn1–4', 'flow-shop ta001–ta060'];
   const limits = [...new Set([...latest.values()].map((x) => x.limit))].sort((a, b) => a - b);
   const f2 = (x: number): string => x.toFixed(2);
-  console.log('| family | limit | n run | mean gap % | max gap % | at BKS | ≤ 1 % | mean time to 1 % (s) | Gecode mean / max gap % (n) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  // Search effort actually received: iterations relative to the run of the same instance at the
+  // shortest limit (instances not proved optimal in either run). On a shared machine a longer limit
+  // may buy far less than limit-ratio more search.
+  const effort = (limit: number, rs: Row[]): string => {
+    if (limit === limits[0]) return '1×';
+    const ratios = rs
+      .map((r) => ({ r, base: latest.get(`${limits[0]}/${r.instance}`)?.row }))
+      .filter((x): x is { r: Row; base: Row } => x.base !== undefined && x.r.status !== 'optimal' && x.base.status !== 'optimal' && x.base.iterations > 0)
+      .map((x) => x.r.iterations / x.base.iterations)
+      .sort((a, b) => a - b);
+    return ratios.length ? `${(ratios[Math.floor(ratios.length / 2)] as number).toFixed(1)}×` : '–';
+  };
+  console.log('| family | limit | n run | mean gap % | max gap % | at BKS | ≤ 1 % | mean time to 1 % (s) | iterations vs 10 s (median) | Gecode mean / max gap % (n) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const fam of order) {
     for (const limit of limits) {
       const rs = [...latest.values()].filter((x) => x.limit === limit && reportFamily(x.row) === fam).map((x) => x.row);
@@ -137,7 +150,7 @@ function report(): void {
       const t1 = rs.map((r) => r.timeTo1PctS).filter((t): t is number => t !== null);
       const mz = rs.map((r) => r.minizinc?.gapPct).filter((g): g is number => typeof g === 'number');
       console.log(
-        `| ${fam} | ${limit} s | ${rs.length} | ${f2(gaps.reduce((a, b) => a + b, 0) / gaps.length)} | ${f2(Math.max(...gaps))} | ${rs.filter((r) => (r.gapPct ?? 1) <= 0).length} | ${t1.length} | ${t1.length ? (t1.reduce((a, b) => a + b, 0) / t1.length).toFixed(1) : '–'} | ` +
+        `| ${fam} | ${limit} s | ${rs.length} | ${f2(gaps.reduce((a, b) => a + b, 0) / gaps.length)} | ${f2(Math.max(...gaps))} | ${rs.filter((r) => (r.gapPct ?? 1) <= 0).length} | ${t1.length} | ${t1.length ? (t1.reduce((a, b) => a + b, 0) / t1.length).toFixed(1) : '–'} | ${effort(limit, rs)} | ` +
           `${mz.length ? `${f2(mz.reduce((a, b) => a + b, 0) / mz.length)} / ${f2(Math.max(...mz))} (${mz.length})` : '–'} |`,
       );
     }
