@@ -5,7 +5,7 @@
  * same port and ingestion must resume on its own. Bad mappings (unknown node, a String variable) fail
  * the start with SF_OPCUA naming each node; the browse helper suggests a mapping.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ let svc: RunningService | null = null;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  machine = await startMachineServer({ machines: 2, intervalMs: 100 });
+  machine = await startMachineServer({ machines: 2, intervalMs: 100, secure: true });
 }, 60_000);
 afterAll(async () => {
   await svc?.close();
@@ -112,7 +112,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     await waitFor(async () => !svc!.opcua!.stats().connected, 15_000, 'the client to notice the lost connection');
     await svc.opcua!.flush();
     const before = await svc.core.store.countReadings('mill-1');
-    machine = await startMachineServer({ machines: 2, intervalMs: 100, port });
+    machine = await startMachineServer({ machines: 2, intervalMs: 100, port, secure: true });
     await waitFor(async () => svc!.opcua!.stats().reconnects >= 1, 40_000, 'the reconnection');
     const after = await waitFor(async () => {
       const n = await svc!.core.store.countReadings('mill-1');
@@ -177,4 +177,29 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     expect(skipped.map((s) => s.path.join('/')).sort()).toEqual(['Machine1/SerialNumber', 'Machine2/SerialNumber']);
     expect(() => parseMapping(m)).not.toThrow(); // the suggestion is a valid mapping file
   }, 30_000);
+
+  it('SignAndEncrypt: an untrusted server certificate is refused with the fix; trusted, it ingests', async () => {
+    const pkiDir = path.join(dir, 'pki');
+    const m = parseMapping({ samplingIntervalMs: 100, publishingIntervalMs: 200, nodes: { [machine.nodeIds['Machine1.Temperature'] as string]: { asset: 'sec', sensor: 'temperature' } } });
+    const db = path.join(dir, 'secure.db');
+    const opcua = { endpoint: machine.endpoint, mapping: m, securityMode: 'SignAndEncrypt' as const, pkiDir };
+    const err = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua }).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err?.code).toBe('SF_OPCUA');
+    expect(err?.message).toContain('BadCertificateUntrusted');
+    expect(err?.message).toContain(`move it from ${path.join(pkiDir, 'rejected')} to ${path.join(pkiDir, 'trusted', 'certs')}`);
+    // The documented fix: trust the rejected server certificate.
+    const [cert] = readdirSync(path.join(pkiDir, 'rejected'));
+    expect(cert).toMatch(/\.pem$/);
+    mkdirSync(path.join(pkiDir, 'trusted', 'certs'), { recursive: true });
+    renameSync(path.join(pkiDir, 'rejected', cert as string), path.join(pkiDir, 'trusted', 'certs', cert as string));
+    const secLogs: string[] = [];
+    svc = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua, log: (l) => secLogs.push(l) });
+    expect(secLogs).toContain(`OPC UA: connected to ${machine.endpoint} (security SignAndEncrypt/Basic256Sha256, anonymous)`);
+    await waitFor(async () => (await svc!.core.store.countReadings('sec')) > 3, 15_000, 'readings over SignAndEncrypt');
+    await svc.close();
+    svc = null;
+  }, 90_000);
 });

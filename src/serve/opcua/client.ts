@@ -13,6 +13,7 @@
  * notification on receipt. Readings wait at most `flushMs` (100 ms) in memory before they are committed;
  * a crash in that window loses them (unlike MQTT QoS 1, where the PUBACK follows the commit).
  */
+import path from 'node:path';
 import { format } from 'node:util';
 import {
   AttributeIds,
@@ -84,7 +85,11 @@ export interface OpcuaIngestion {
 
 // node-opcua prints its warnings (e.g. the PKCS#1 notice on Node 20) with console.log; send them to
 // stderr so stdout stays the command's output (`--json`, `--opcua-suggest > map.json`).
-const toStderr = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
+const toStderr = (...a: unknown[]): void => {
+  const ctx = a[0] as { filename?: unknown } | undefined;
+  const rest = typeof ctx === 'object' && ctx !== null && 'filename' in ctx ? a.slice(1) : a; // node-opcua's caller info
+  process.stderr.write(`node-opcua: ${format(...rest)}\n`);
+};
 setWarningLogger(toStderr);
 setErrorLogger(toStderr);
 
@@ -142,7 +147,12 @@ async function openSession(o: OpcuaConnectOptions, log: (l: string) => void): Pr
   } catch (e) {
     await client.disconnect().catch(() => undefined);
     if (e instanceof ShopfloorError) throw e;
-    throw new ShopfloorError('SF_OPCUA', `OPC UA: cannot connect to ${o.endpoint}: ${(e as Error).message}`, { endpoint: o.endpoint });
+    const msg = (e as Error).message;
+    const pki = o.pkiDir ?? DEFAULT_PKI_DIR;
+    const hint = /BadCertificateUntrusted/.test(msg)
+      ? ` The server's certificate is not trusted: move it from ${path.join(pki, 'rejected')} to ${path.join(pki, 'trusted', 'certs')} (or pass --opcua-trust-server).`
+      : '';
+    throw new ShopfloorError('SF_OPCUA', `OPC UA: cannot connect to ${o.endpoint}: ${msg}.${hint}`, { endpoint: o.endpoint, pkiDir: pki });
   } finally {
     clearTimeout(timer);
   }

@@ -3,7 +3,8 @@
  * `shopfloor serve --opcua-endpoint` without a plant: one object per machine under Objects, with
  * numeric variables that change every `intervalMs`, some of them with Uncertain or Bad status codes.
  *
- * Security: SecurityMode None only, anonymous access — a test fixture, not for a network.
+ * Security: SecurityMode None (with `secure` also Sign/SignAndEncrypt, accepting any client certificate),
+ * anonymous access — a test fixture, not for a network.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -34,6 +35,8 @@ export interface MachineServerOptions {
   readonly intervalMs?: number;
   /** Seed of the simulated values (default 1). */
   readonly seed?: number;
+  /** Also offer Sign and SignAndEncrypt with Basic256Sha256 (client certificates are accepted automatically). */
+  readonly secure?: boolean;
   /** PKI folder of the server (default: a fixed folder under the OS temp dir, reused across runs). */
   readonly pkiDir?: string;
 }
@@ -85,8 +88,8 @@ export async function startMachineServer(o: MachineServerOptions = {}): Promise<
     port,
     hostname: host,
     resourcePath: '/UA/Machine',
-    securityModes: [MessageSecurityMode.None],
-    securityPolicies: [SecurityPolicy.None],
+    securityModes: o.secure ? [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt] : [MessageSecurityMode.None],
+    securityPolicies: o.secure ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256] : [SecurityPolicy.None],
     allowAnonymous: true,
     serverCertificateManager,
     buildInfo: { productName: 'shopfloor simulated machine', manufacturerName: 'shopfloor', softwareVersion: '0.1.0' },
