@@ -64,6 +64,21 @@ describe('schedule command', () => {
     expect(r.knownBound).toBeNull();
   });
 
+  it('reads cross-job precedences with lags from JSON (assembly waits for both wheels)', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'sched-asm-'));
+    const { results } = await run({ instance: fx('assembly.json'), out });
+    const r = results[0] as { objective: number; lowerBound: number; status: string; verified: boolean; stopReason: string };
+    expect(r.verified).toBe(true);
+    // Lathe bound: both wheels' lathe work (10) after the first saw cut (2), then lag 1 + assembly 3.
+    expect(r.lowerBound).toBe(16);
+    expect(r.objective).toBe(16);
+    expect(r.status).toBe('optimal');
+    expect(r.stopReason).toBe('optimal');
+    const ops = (JSON.parse(readFileSync(path.join(out, 'schedule.json'), 'utf8')) as { operations: { job: number; index: number; start: number; end: number }[] }).operations;
+    const at = (job: number, index: number) => ops.find((o) => o.job === job && o.index === index)!;
+    expect(at(0, 1).start).toBeGreaterThanOrEqual(Math.max(at(1, 1).end, at(2, 1).end) + 1);
+  });
+
   it('reports the gap to a known bound from --bks', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bks-'));
     const bks = path.join(dir, 'bks.json');
