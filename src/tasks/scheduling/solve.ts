@@ -1,8 +1,14 @@
 /**
  * `solve(problem, options)`: the one entry point (PyJobShop's `Model.solve` shape). Picks a solver
  * from the problem's traits, runs it on `workers` threads with different seeds, verifies the best
- * schedule with the independent checker and returns a {@link SolveResult}. Infeasible and timed-out
- * are statuses, not exceptions.
+ * schedule with the independent checker and returns a {@link SolveResult}. Infeasible, timed-out and
+ * cancelled are statuses / stop reasons, not exceptions.
+ *
+ * Anytime: `startSolve(problem, options)` returns a {@link SolveHandle} at once — `best()` is the
+ * verified incumbent at any moment, `cancel()` (or `options.signal`) stops the search and `result`
+ * resolves with the best schedule found. Progress events carry the incumbent's schedule (lazily
+ * verified). Thread 0 runs on the calling thread in ~20 ms slices, so the event loop stays live
+ * (signals, timers, I/O); worker threads post every improved incumbent to it.
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
