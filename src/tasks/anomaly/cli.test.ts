@@ -100,6 +100,22 @@ describe('detect (in-process)', () => {
   });
 });
 
+describe('--detector transformer (in-process)', () => {
+  it('trains the forecaster, saves it with the model, and detect reproduces the training evaluation', async () => {
+    const out = path.join(dir, 'transformer');
+    const c = ctx();
+    await trainAnomalyCommandRun(base({ data: normal, out, detector: 'transformer', epochs: 1, 'eval-data': streams, labels, tolerance: 10 }), c);
+    const manifest = JSON.parse(readFileSync(path.join(out, 'shopfloor-model.json'), 'utf8'));
+    expect(manifest).toMatchObject({ detector: 'transformer', backend: expect.any(String) });
+    const saved = JSON.parse(readFileSync(path.join(out, 'detector.json'), 'utf8'));
+    expect(saved.scorer).toMatchObject({ kind: 'transformer', options: { window: 32, dModel: 16, epochs: 1, seed: 42 } });
+    const d = ctx();
+    await detectAnomaliesRun(base({ model: out, data: streams, labels, tolerance: 10 }), d);
+    expect(d.value.evaluation).toEqual(c.value.evaluation);
+    expect((c.value.evaluation as { overall: { detected: number } }).overall.detected).toBeGreaterThan(0);
+  }, 180_000);
+});
+
 describe('detector.json', () => {
   it('is valid JSON with the threshold on its own line near the top, easy to edit', () => {
     const text = readFileSync(path.join(model, 'detector.json'), 'utf8');
