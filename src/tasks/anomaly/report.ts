@@ -28,6 +28,18 @@ export interface AnomalyReportInput {
   readonly version: string;
 }
 
+/** One line per scorer kind: what its per-sensor score is (docs/anomaly.md §2). */
+const SCORER_NOTES: Readonly<Record<string, string>> = {
+  'robust-z': 'Per-sensor score: the larger robust z-score of the AR prediction residual and of the rolling dispersion.',
+  ewma: 'Per-sensor score: the EWMA chart of the residual and dispersion z-scores (λ = 0.2).',
+  iforest: 'Per-sensor score: isolation-forest score of (residual z, dispersion z, EWMA of residual z).',
+  autoencoder: 'Per-sensor score: squared reconstruction error of a dense autoencoder over all sensors at one step.',
+  'window-autoencoder': "Per-sensor score: mean squared reconstruction error of a dense autoencoder over the sensor's last window.",
+  'lstm-autoencoder': "Per-sensor score: mean squared reconstruction error of an LSTM encoder-decoder over the sensor's last window.",
+  transformer:
+    'Per-sensor score: the one-step forecast error of a Transformer encoder (reading the last window of all sensors), robust-standardised on the training errors, or the standardised log energy of those errors over the last steps, whichever is larger.',
+};
+
 /** Buckets of a trace: at most this many points per line keeps a week of minutes readable and small. */
 const MAX_POINTS = 1200;
 
@@ -58,6 +70,8 @@ export function anomalyReportHtml(r: AnomalyReportInput): string {
   parts.push(
     `<p class="meta">detector <b>${escapeHtml(r.detector)}</b> · trained on ${escapeHtml(r.trainFile)} · sensors ${r.sensors.map(escapeHtml).join(', ')} · ${escapeHtml(r.createdAt)} · shopfloor ${escapeHtml(r.version)}</p>`,
   );
+  const note = SCORER_NOTES[r.detector];
+  if (note) parts.push(`<p class="note">${escapeHtml(note)}</p>`);
   const totalEvents = r.results.reduce((a, d) => a + d.events.length, 0);
   const totalSamples = r.results.reduce((a, d) => a + d.score.length, 0);
   const kpis: [string, string][] = [
