@@ -1,7 +1,7 @@
 /**
  * The RUL commands the CLI dispatches to from `--task rul`:
  *
- *   shopfloor train --task rul --data train_FD001.txt --format cmapss --out DIR [--model cnn1d|lstm|gru|transformer|gbdt|ensemble] [--window 30] [--cap 125]
+ *   shopfloor train --task rul --data train_FD001.txt --format cmapss --out DIR [--model cnn1d|lstm|gru|transformer|gbdt|ensemble] [--window W] [--min-history H] [--cap 125]
  *   shopfloor evaluate --model DIR --data test_FD001.txt --format cmapss --rul RUL_FD001.txt --json
  *
  * Any CSV with a unit and a time column works with `--format csv --unit COL --time COL`.
@@ -10,7 +10,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { list, num, str } from '../../cli/args.js';
 import type { CommandContext, OptionSpec, OptionValues } from '../../cli/command.js';
-import { DEFAULT_CONSTANT_SHARE, DEFAULT_RUL_CAP, DEFAULT_RUL_WINDOW } from './data.js';
+import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP } from './data.js';
 import { DEFAULT_ENSEMBLE, RUL_MODELS, type RulModelName } from './models.js';
 import { evaluateRul, trainRul, type RulFormat } from './rul.js';
 
@@ -27,7 +27,8 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   TIME,
   { name: 'model', type: 'string', default: 'gbdt', choices: [...RUL_MODELS], description: 'RUL model: Li et al. deep CNN (cnn1d), lstm, gru, transformer, gbdt on window features, or the ensemble (mean of --members).' },
   { name: 'members', type: 'string', default: DEFAULT_ENSEMBLE.join(','), description: 'Members of --model ensemble (comma-separated).' },
-  { name: 'window', type: 'integer', default: DEFAULT_RUL_WINDOW, min: 1, max: 1000, description: 'Window length in cycles.' },
+  { name: 'window', type: 'integer', min: 1, max: 1000, description: 'Window length in cycles for every member (default per model: gbdt 50, neural nets 30).' },
+  { name: 'min-history', type: 'integer', min: 1, max: 1000, description: `Shortest history (cycles) a training window may end at; shorter histories are edge-padded like short test units (default min(window, ${DEFAULT_MIN_HISTORY})).` },
   { name: 'cap', type: 'number', default: DEFAULT_RUL_CAP, min: 1, max: 100000, description: 'Cap of the piece-wise linear RUL target (cycles).' },
   { name: 'settings', type: 'string', description: 'Operating-setting columns for per-regime normalisation (comma-separated; cmapss: op_setting_1..3; csv: none).' },
   { name: 'sensors', type: 'string', description: 'Candidate sensor columns (comma-separated; default: every other numeric column).' },
@@ -98,7 +99,8 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
     ...(time ? { time } : {}),
     model,
     ...(members && model === 'ensemble' ? { members } : {}),
-    window: num(opts, 'window') ?? DEFAULT_RUL_WINDOW,
+    ...(num(opts, 'window') !== undefined ? { window: num(opts, 'window') as number } : {}),
+    ...(num(opts, 'min-history') !== undefined ? { minHistory: num(opts, 'min-history') as number } : {}),
     cap: num(opts, 'cap') ?? DEFAULT_RUL_CAP,
     ...(settings ? { settings } : {}),
     ...(sensors ? { sensors } : {}),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
 import { Table, numericColumn } from '../../core/table.js';
 import { simulateRunToFailure } from '../../sim/run-to-failure.js';
-import { RulPreprocessor, finalWindows, rulTargets, trainingWindows, windowFeatureNames, windowFeatures } from './data.js';
+import { RulPreprocessor, WINDOW_STATS_RICH, finalWindows, leadingPadding, rulTargets, trainingWindows, windowFeatureNames, windowFeatures, windowStatsFeatures } from './data.js';
 
 const SETTINGS = ['op_setting_1', 'op_setting_2', 'op_setting_3'];
 
@@ -87,6 +87,40 @@ describe('RulPreprocessor', () => {
     expect(tw.y.every((v) => v >= 0 && v <= 125)).toBe(true);
     const fw = finalWindows(prep.transform(sim.test), 500);
     expect(fw.samples.n).toBe(10);
+  });
+
+  it('adds edge-padded windows for histories shorter than the window (minLength)', () => {
+    // Two units of 5 and 2 cycles, one feature equal to the cycle.
+    const series = { values: [1, 2, 3, 4, 5, 1, 2], nFeatures: 1, units: [1, 1, 1, 1, 1, 2, 2], time: [1, 2, 3, 4, 5, 1, 2], targets: [4, 3, 2, 1, 0, 1, 0] };
+    const full = trainingWindows(series, 3);
+    expect(full.samples.n).toBe(4); // unit 1: ends 3,4,5; unit 2: one padded window
+    const pre = trainingWindows(series, 3, 1);
+    expect(pre.units).toEqual([1, 1, 1, 1, 1, 2, 2]);
+    expect(Array.from(pre.y)).toEqual([4, 3, 2, 1, 0, 1, 0]);
+    expect(Array.from(pre.samples.x.subarray(0, 6))).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(Array.from(pre.padded)).toEqual([2, 1, 0, 0, 0, 2, 1]);
+    expect(() => trainingWindows(series, 3, 4)).toThrow(/minLength/);
+  });
+});
+
+describe('windowStatsFeatures', () => {
+  it('computes multi-scale statistics over the observed (unpadded) part of each window', () => {
+    // One window of 6 steps, 1 sensor: two padded copies of 0, then a ramp 0,1,2,3 — stats over the ramp only.
+    const x = Float32Array.from([0, 0, 0, 1, 2, 3]);
+    expect(leadingPadding(x, 0, 6, 1)).toBe(2);
+    const f = windowStatsFeatures(x, 1, 6, 1);
+    expect(f.length).toBe(WINDOW_STATS_RICH.length);
+    const at = (name: string): number => f[WINDOW_STATS_RICH.indexOf(name)] as number;
+    expect(at('last')).toBe(3);
+    expect(at('mean')).toBe(1.5);
+    expect(at('slope')).toBeCloseTo(1, 6);
+    expect(at('min')).toBe(0);
+    expect(at('max')).toBe(3);
+    expect(at('std')).toBeCloseTo(Math.sqrt(1.25), 6);
+    expect(at('mean5')).toBe(1.5); // the last 5 steps reach into padding: clipped to the 4 observed
+    expect(at('slope5')).toBeCloseTo(1, 6);
+    expect(at('slope20')).toBeCloseTo(1, 6);
+    expect(at('ewm0.1')).toBeCloseTo(0.1 * 3 + 0.9 * (0.1 * 2 + 0.9 * (0.1 * 1)), 6);
   });
 });
 

@@ -26,6 +26,8 @@ import type { JsonObject } from '../../preprocess/serial.js';
 export const DEFAULT_RUL_CAP = 125;
 /** Default window length (cycles). */
 export const DEFAULT_RUL_WINDOW = 30;
+/** Default shortest history (cycles) a training window may end at (see trainingWindows). */
+export const DEFAULT_MIN_HISTORY = 15;
 /** Default share of the most frequent value above which a sensor counts as near-constant. */
 export const DEFAULT_CONSTANT_SHARE = 0.95;
 
@@ -253,9 +255,76 @@ function fillMissingForward(values: Float32Array, units: ArrayLike<number | stri
   }
 }
 
-/** Training windows: every `windowSize`-cycle window of every unit long enough, target at its last cycle. */
-export function trainingWindows(series: SeriesData, windowSize: number): WindowResult {
-  return slidingWindows(series, { windowSize, stride: 1, padding: 'edge' });
+/**
+ * Training windows: one window ending at every cycle of every unit from its `minLength`-th cycle on
+ * (default `windowSize`: only fully observed windows), target at its last cycle. Windows that end
+ * before the unit has `windowSize` cycles are edge-padded like short test units
+ * ({@link finalWindows}), so the model sees the inputs that short test units give it.
+ * @throws ConfigError when minLength is not an integer in [1, windowSize].
+ */
+export function trainingWindows(series: SeriesData, windowSize: number, minLength: number = windowSize): WindowResult {
+  if (!Number.isInteger(minLength) || minLength < 1 || minLength > windowSize) {
+    throw new ConfigError(`trainingWindows: minLength must be an integer in [1, ${windowSize}]; got ${String(minLength)}.`, { option: 'minLength', value: minLength });
+  }
+  const full = slidingWindows(series, { windowSize, stride: 1, padding: 'edge' });
+  if (minLength === windowSize) return full;
+  // Prefix windows (cycles minLength … windowSize − 1 of each unit long enough) from the unit's rows.
+  const F = series.nFeatures;
+  const order = new Map<number | string, number[]>();
+  for (let i = 0; i < series.units.length; i++) {
+    const u = series.units[i] as number | string;
+    let r = order.get(u);
+    if (!r) order.set(u, (r = []));
+    r.push(i);
+  }
+  const t = series.time;
+  const extra: { unit: number | string; rows: number[]; end: number }[] = [];
+  for (const [u, rows] of order) {
+    if (t) rows.sort((a, b) => (t[a] as number) - (t[b] as number));
+    // The window ending at cycle min(windowSize, length) is already in `full`.
+    const last = Math.min(windowSize, rows.length) - 1;
+    for (let e = minLength - 1; e < last; e++) extra.push({ unit: u, rows, end: e });
+  }
+  const n = full.samples.n + extra.length;
+  const x = new Float32Array(n * windowSize * F);
+  x.set(full.samples.x);
+  const y = new Float64Array(n);
+  y.set(full.y);
+  const units = [...full.units];
+  const endRows = new Int32Array(n);
+  endRows.set(full.endRows);
+  const padded = new Int32Array(n);
+  padded.set(full.padded);
+  extra.forEach((w, k) => {
+    const i = full.samples.n + k;
+    const pad = windowSize - 1 - w.end;
+    for (let s = 0; s < windowSize; s++) {
+      const r = w.rows[Math.max(0, s - pad)] as number;
+      for (let j = 0; j < F; j++) x[(i * windowSize + s) * F + j] = series.values[r * F + j] as number;
+    }
+    const endRow = w.rows[w.end] as number;
+    y[i] = series.targets ? (series.targets[endRow] as number) : NaN;
+    units.push(w.unit);
+    endRows[i] = endRow;
+    padded[i] = pad;
+  });
+  // Order by unit (first appearance) then time, as slidingWindows does.
+  const unitRank = new Map([...order.keys()].map((u, k) => [u, k]));
+  const rowTime = (r: number): number => (t ? (t[r] as number) : r);
+  const perm = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (unitRank.get(units[a] as number | string) as number) - (unitRank.get(units[b] as number | string) as number) || rowTime(endRows[a] as number) - rowTime(endRows[b] as number),
+  );
+  const d = windowSize * F;
+  const px = new Float32Array(n * d);
+  perm.forEach((src, k) => px.set(x.subarray(src * d, (src + 1) * d), k * d));
+  return {
+    samples: { x: px, n, shape: [windowSize, F] },
+    y: series.targets ? Float64Array.from(perm, (i) => y[i] as number) : new Float64Array(0),
+    units: perm.map((i) => units[i] as number | string),
+    endRows: Int32Array.from(perm, (i) => endRows[i] as number),
+    padded: Int32Array.from(perm, (i) => padded[i] as number),
+    skippedUnits: full.skippedUnits,
+  };
 }
 
 /** One window per unit ending at its last cycle (the test-time input); short units are edge-padded. */
@@ -301,6 +370,108 @@ export function windowFeatures(x: Float32Array, n: number, steps: number, featur
       out[o + 4] = mx;
     }
     if (extra) out[i * width + width - 1] = extra[i] as number;
+  }
+  return out;
+}
+
+/** Spans (last k steps) of the multi-scale statistics of {@link windowStatsFeatures}. */
+export const WINDOW_STAT_SPANS = [5, 10, 20] as const;
+/** Smoothing factors of the exponentially weighted means of {@link windowStatsFeatures}. */
+export const WINDOW_STAT_ALPHAS = [0.1, 0.3] as const;
+/** Names of the per-sensor statistics of {@link windowStatsFeatures}, in order. */
+export const WINDOW_STATS_RICH: readonly string[] = [
+  'last',
+  'mean',
+  'slope',
+  'min',
+  'max',
+  'std',
+  ...WINDOW_STAT_SPANS.flatMap((k) => [`mean${k}`, `slope${k}`]),
+  ...WINDOW_STAT_ALPHAS.map((a) => `ewm${a}`),
+];
+
+/**
+ * Leading steps of a window that repeat its first observed row exactly (edge padding of a unit shorter
+ * than the window): `k` when rows 0..k are bit-identical in every feature. Real sensor rows never
+ * repeat exactly in all channels, so this recovers the padding without extra bookkeeping.
+ */
+export function leadingPadding(x: Float32Array, base: number, steps: number, features: number): number {
+  let t = 0;
+  while (t + 1 < steps) {
+    let same = true;
+    for (let j = 0; j < features; j++) {
+      if (x[base + t * features + j] !== x[base + (t + 1) * features + j]) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) break;
+    t++;
+  }
+  return t;
+}
+
+/**
+ * Richer flat features of each window for tree models: per sensor ({@link WINDOW_STATS_RICH} order,
+ * sensor-major) the last value, mean, least-squares slope, min, max and standard deviation over the
+ * observed part of the window, mean and slope over the last 5, 10 and 20 steps, and exponentially
+ * weighted means (α 0.1, 0.3) run through the window. Edge-padded leading steps
+ * ({@link leadingPadding}) are left out, so a short test unit's slopes are not flattened by padding.
+ * @returns row-major `n × (14·sensors)` values.
+ */
+export function windowStatsFeatures(x: Float32Array, n: number, steps: number, features: number): Float32Array {
+  const per = WINDOW_STATS_RICH.length;
+  const width = per * features;
+  const out = new Float32Array(n * width);
+  const col = new Float64Array(steps);
+  const span = (from: number): { mean: number; slope: number; sd: number } => {
+    const m = steps - from;
+    let s = 0;
+    for (let t = from; t < steps; t++) s += col[t] as number;
+    const mean = s / m;
+    const tm = (steps - 1 + from) / 2;
+    let cv = 0;
+    let tv = 0;
+    let ss = 0;
+    for (let t = from; t < steps; t++) {
+      const v = col[t] as number;
+      cv += (t - tm) * v;
+      tv += (t - tm) ** 2;
+      ss += (v - mean) ** 2;
+    }
+    return { mean, slope: tv > 0 ? cv / tv : 0, sd: Math.sqrt(ss / m) };
+  };
+  for (let i = 0; i < n; i++) {
+    const base = i * steps * features;
+    const a0 = leadingPadding(x, base, steps, features);
+    for (let j = 0; j < features; j++) {
+      for (let t = 0; t < steps; t++) col[t] = x[base + t * features + j] as number;
+      let o = i * width + j * per;
+      const all = span(a0);
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let t = a0; t < steps; t++) {
+        const v = col[t] as number;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      out[o++] = col[steps - 1] as number;
+      out[o++] = all.mean;
+      out[o++] = all.slope;
+      out[o++] = mn;
+      out[o++] = mx;
+      out[o++] = all.sd;
+      for (const k of WINDOW_STAT_SPANS) {
+        const s = span(Math.max(a0, steps - k));
+        out[o++] = s.mean;
+        out[o++] = s.slope;
+      }
+      for (const a of WINDOW_STAT_ALPHAS) {
+        let e = col[a0] as number;
+        for (let t = a0 + 1; t < steps; t++) e = a * (col[t] as number) + (1 - a) * e;
+        out[o++] = e;
+      }
+    }
   }
   return out;
 }

@@ -5,12 +5,18 @@
 export {
   DEFAULT_RUL_CAP,
   DEFAULT_RUL_WINDOW,
+  DEFAULT_MIN_HISTORY,
   DEFAULT_CONSTANT_SHARE,
   RulPreprocessor,
   rulTargets,
   trainingWindows,
   finalWindows,
   windowFeatures,
+  windowStatsFeatures,
+  leadingPadding,
+  WINDOW_STATS_RICH,
+  WINDOW_STAT_SPANS,
+  WINDOW_STAT_ALPHAS,
   windowFeatureNames,
   WINDOW_STATS,
   type RulColumns,
@@ -19,7 +25,7 @@ export {
   type DroppedSensor,
 } from './data.js';
 export { DeepCNN1D, type DeepCNN1DOptions } from './dcnn.js';
-export { RUL_MODELS, DEFAULT_ENSEMBLE, type RulModelName, type RulMemberName, type RulInput } from './models.js';
+export { RUL_MODELS, DEFAULT_ENSEMBLE, defaultMemberWindow, type RulModelName, type RulMemberName, type RulInput } from './models.js';
 export {
   trainRul,
   evaluateRul,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { checkMembers, createMember, defaultMemberOptions, inputOf, meanPrediction, memberInput } from './models.js';
+import { checkMembers, createMember, defaultMemberOptions, defaultMemberWindow, inputOf, meanPrediction, memberInput } from './models.js';
 
 describe('RUL model zoo', () => {
   it('checks ensemble members (repeats allowed as a seeded bag)', () => {
@@ -13,9 +13,21 @@ describe('RUL model zoo', () => {
   });
   it('gives trees window features and nets raw windows', () => {
     const w = { x: new Float32Array(2 * 3 * 4), n: 2, shape: [3, 4] };
-    expect(inputOf('gbdt')).toBe('window-features');
+    expect(inputOf('gbdt')).toBe('window-stats');
+    expect(inputOf('cnn1d')).toBe('windows');
+    expect(memberInput('window-stats', w).shape).toEqual([14 * 4]);
     expect(memberInput('window-features', w).shape).toEqual([20]);
     expect(memberInput('windows', w)).toBe(w);
+    expect(defaultMemberWindow('gbdt')).toBe(50);
+    expect(defaultMemberWindow('cnn1d')).toBe(30);
+  });
+  it('lets a member read the last steps of a longer shared window', () => {
+    // 1 window of 3 steps × 2 features: rows [0,1], [2,3], [4,5].
+    const w = { x: Float32Array.from([0, 1, 2, 3, 4, 5]), n: 1, shape: [3, 2] };
+    const s = memberInput('windows', w, 2);
+    expect(s.shape).toEqual([2, 2]);
+    expect(Array.from(s.x)).toEqual([2, 3, 4, 5]);
+    expect(memberInput('windows', w, 3)).toBe(w);
   });
   it('builds every single model with its defaults', () => {
     for (const name of ['gbdt', 'cnn1d', 'lstm', 'gru', 'transformer'] as const) {

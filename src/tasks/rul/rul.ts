@@ -30,7 +30,7 @@ import { groupSplit } from '../../preprocess/splits.js';
 import { slidingWindows } from '../../preprocess/windows.js';
 import { mae, phmScore, rmse } from '../../evaluation/metrics.js';
 import { fileSha256, writeModelDir } from '../maintenance/artifact.js';
-import { DEFAULT_RUL_CAP, DEFAULT_RUL_WINDOW, RulPreprocessor, finalWindows, trainingWindows, type RulPreprocessorState } from './data.js';
+import { DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type RulPreprocessorState } from './data.js';
 import './dcnn.js';
 import {
   DEFAULT_ENSEMBLE,
@@ -38,6 +38,7 @@ import {
   checkMembers,
   createMember,
   defaultMemberOptions,
+  defaultMemberWindow,
   inputOf,
   meanPrediction,
   memberInput,
@@ -78,8 +79,13 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly model?: RulModelName;
   /** Ensemble members [gbdt, gbdt, gbdt, cnn1d] (three seeded gbdt and the deep CNN). */
   readonly members?: readonly string[];
-  /** Window length in cycles [30]. */
+  /** Window length in cycles, for every member [per member: gbdt 50, neural nets 30]. */
   readonly window?: number;
+  /**
+   * Shortest history (cycles) a training window may end at; windows ending earlier than the window
+   * length are edge-padded as short test units are [min(window, 15)].
+   */
+  readonly minHistory?: number;
   /** Cap of the piece-wise linear target [125]. */
   readonly cap?: number;
   /** Operating-setting columns [cmapss: op_setting_1..3; csv: none]. */
@@ -105,6 +111,8 @@ export interface RulMemberInfo {
   readonly name: RulMemberName;
   readonly kind: string;
   readonly input: RulInput;
+  /** Steps of the shared window the member reads (its last `window` cycles); absent in older models: all. */
+  readonly window?: number;
   readonly dir: string;
   readonly options: Record<string, unknown>;
   readonly parameters: number | null;
@@ -119,6 +127,8 @@ export interface RulManifest {
   readonly task: 'rul';
   readonly model: RulModelName;
   readonly window: number;
+  /** Shortest history a training window ended at (absent in older models: the window). */
+  readonly minHistory?: number;
   readonly cap: number;
   readonly format: RulFormat;
   readonly preprocessor: RulPreprocessorState;
@@ -170,14 +180,19 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   if (!(RUL_MODELS as readonly string[]).includes(model)) {
     throw new ConfigError(`--model: expected one of ${RUL_MODELS.join(', ')}; got '${String(model)}'.`, { option: 'model', value: String(model) });
   }
-  const window = o.window ?? DEFAULT_RUL_WINDOW;
   const cap = o.cap ?? DEFAULT_RUL_CAP;
+  const members: RulMemberName[] = model === 'ensemble' ? checkMembers(o.members ?? DEFAULT_ENSEMBLE) : [model];
+  const windowOf = members.map((m) => o.window ?? defaultMemberWindow(m));
+  const window = Math.max(...windowOf);
   if (!Number.isInteger(window) || window < 1 || window > 1000) throw new ConfigError(`--window: expected an integer in [1, 1000]; got ${String(window)}.`, { option: 'window', value: window });
   if (!(cap > 0)) throw new ConfigError(`--cap: expected a positive number of cycles; got ${String(cap)}.`, { option: 'cap', value: cap });
   const valFraction = o.valFraction ?? 0.2;
   if (!(valFraction > 0 && valFraction < 0.9)) throw new ConfigError(`valFraction: expected a number in (0, 0.9); got ${String(valFraction)}.`, { option: 'val-fraction', value: valFraction });
   const seed = o.seed ?? 42;
-  const members: RulMemberName[] = model === 'ensemble' ? checkMembers(o.members ?? DEFAULT_ENSEMBLE) : [model];
+  const minHistory = o.minHistory ?? Math.min(window, DEFAULT_MIN_HISTORY);
+  if (!Number.isInteger(minHistory) || minHistory < 1 || minHistory > window) {
+    throw new ConfigError(`--min-history: expected an integer in [1, ${window}] (the window); got ${String(minHistory)}.`, { option: 'min-history', value: minHistory });
+  }
   const format = resolveFormat(o.data, o.format);
   const { table, unit, time } = await readSeries(o, format);
   const settings = o.settings ?? (format === 'cmapss' ? [...CMAPSS_SETTINGS] : []);
@@ -192,7 +207,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const ps = prep.state;
   info(`${o.data}: ${table.nRows} rows; ${ps.nRegimes} operating regime(s); sensors kept: ${ps.sensors.join(', ')}` + (ps.dropped.length ? `; dropped: ${ps.dropped.map((d) => d.name).join(', ')}` : ''));
   const series = prep.transform(table, cap);
-  const win = trainingWindows(series, window);
+  const win = trainingWindows(series, window, minHistory);
   const split = groupSplit(win.units, { testFraction: valFraction, seed });
   const trainW = gather(win.samples, split.train);
   const valW = gather(win.samples, split.test);
@@ -200,10 +215,10 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const yVal = Float64Array.from(split.test, (i) => win.y[i] as number);
   const nUnits = new Set(win.units).size;
   const valUnits = new Set(Array.from(split.test, (i) => win.units[i])).size;
-  info(`${win.samples.n} windows of ${window} cycles from ${nUnits} units; ${valUnits} units held out for early stopping`);
+  info(`${win.samples.n} windows of ${window} cycles (ending at cycle ≥ ${minHistory}) from ${nUnits} units; ${valUnits} units held out for early stopping`);
   if (members.some((m) => inputOf(m) === 'windows')) await initBackend();
 
-  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
+  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
   for (const [i, name] of members.entries()) {
     const copy = members.slice(0, i).filter((m) => m === name).length;
     const options = defaultMemberOptions(name, { ...(o.settingsOverride ?? {}), seed: seed + 1000 * copy });
@@ -211,15 +226,16 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     const input = inputOf(name);
     const tm = performance.now();
     info(`training ${name} …`);
-    const xv = memberInput(input, valW);
-    await est.fit(memberInput(input, trainW), yTrain, {
+    const steps = windowOf[i] as number;
+    const xv = memberInput(input, valW, steps);
+    await est.fit(memberInput(input, trainW, steps), yTrain, {
       validation: { x: xv, y: yVal },
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
     const seconds = (performance.now() - tm) / 1000;
     const valPred = clampPred(await est.predict(xv), cap);
     info(`${name}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} in ${seconds.toFixed(1)} s`);
-    fitted.push({ name, est, input, options, seconds, valPred });
+    fitted.push({ name, est, input, steps, options, seconds, valPred });
   }
   const valPred = meanPrediction(fitted.map((f) => f.valPred));
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -227,6 +243,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     name: f.name,
     kind: f.est.kind,
     input: f.input,
+    window: f.steps,
     dir: `members/${i}-${f.name}`,
     options: f.options,
     parameters: 'parameterCount' in f.est ? (f.est as { parameterCount: number }).parameterCount : null,
@@ -239,6 +256,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     task: 'rul',
     model,
     window,
+    minHistory,
     cap,
     format,
     preprocessor: ps,
@@ -337,7 +355,7 @@ export async function loadRulModel(dir: string): Promise<LoadedRulModel> {
 /** Predict (clamped to [0, cap]) with every member on windows and average. */
 export async function predictWindows(model: LoadedRulModel, windows: Samples): Promise<Float64Array> {
   const preds: Float64Array[] = [];
-  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows)), model.manifest.cap));
+  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows, m.info.window)), model.manifest.cap));
   return meanPrediction(preds);
 }
 
