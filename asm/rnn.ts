@@ -513,7 +513,12 @@ export function colSums(rows: i32, n: i32, g: usize, db: usize): void {
 /** Input-side gradients from dg [rows × n]: dw [k × n] = xᵀ·dg, db = Σ dg, dx [rows × k] = dg·wt (wt = wᵀ, [n × k]). */
 export function inputGrads(rows: i32, k: i32, n: i32, x: usize, wt: usize, dg: usize, dw: usize, db: usize, dx: usize): void {
   zero(dw, k * n);
-  gemm(k, n, rows, x, 1, k, dg, n, dw, n);
+  // K-blocked so that each block of dg stays in cache while all row tiles of xᵀ pass over it
+  const KB = 128;
+  for (let r0 = 0; r0 < rows; r0 += KB) {
+    const kb = min(KB, rows - r0);
+    gemm(k, n, kb, x + (<usize>(r0 * k) << 2), 1, k, dg + (<usize>(r0 * n) << 2), n, dw, n);
+  }
   colSums(rows, n, dg, db);
   zero(dx, rows * k);
   gemm(rows, k, n, dg, n, 1, wt, k, dx, k);

@@ -13,11 +13,21 @@
  * - `cnn-windows`: 14 000 windows of 30 × 14 (C-MAPSS FD001-sized), Conv1D 64×5 → MaxPool 2 → Dense 64
  *   → linear (RUL regression), batch 256: the workload where the filter gradient kernel matters.
  * - `lstm-windows`: the same windows, LSTM 64 → LSTM 32 → linear, batch 256 (issue 4's LSTM).
+ * - `gru-windows`: GRU 64 → GRU 32 → linear (tfjs's GRU is Keras's reset_after = false, PyTorch's is
+ *   reset_after = true: same size and cost, slightly different cell).
+ * - `transformer-windows`: shopfloor's Transformer (dModel 32, 4 heads, 2 pre-LN blocks, ff 64, mean
+ *   pooling, dense 64) against nn.TransformerEncoderLayer(norm_first=True, dropout 0) with the same
+ *   sinusoidal encoding and head.
+ *
+ * After training, each side also measures inference: the median latency of predicting one window
+ * and the throughput on a batch of 1024 windows (`infer_*` fields; PyTorch under torch.no_grad()).
  *
  * Each side runs in its own process so peak RSS is per workload. PyTorch (Debian python3-torch, run by
  * /usr/bin/python3) gets its best setting for these small models: torch.set_num_threads(1) and glibc
  * malloc tuned (MALLOC_MMAP_THRESHOLD_ etc.) to avoid page-fault storms. TF.js wasm is single-threaded
- * under Node (tfjs-backend-wasm 4.22 disables threads there).
+ * under Node (tfjs-backend-wasm 4.22 disables threads there); shopfloor's fused LSTM/GRU kernels split
+ * the batch over two threads when the machine has two cores (so for those rows CPU seconds count
+ * both threads, and the wall-clock `ratio` is the one that matters).
  *
  * Writes bench/results/engine-baseline.json.
  */
@@ -28,10 +38,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/random.js';
 import type { Samples } from '../src/models/estimator.js';
-import { CNN1D, LSTM, MLP, backendInfo, initBackend, type NeuralEstimator } from '../src/models/tf/index.js';
+import { fusedRnnThreads } from '../src/models/tf/kernels/fused-rnn.js';
+import { CNN1D, GRU, LSTM, MLP, backendInfo, initBackend, type NeuralEstimator } from '../src/models/tf/index.js';
+import { Transformer } from '../src/models/tf/transformer.js';
 
-type Workload = 'mlp-table' | 'cnn-table' | 'cnn-windows' | 'lstm-windows';
-const ALL: Workload[] = ['mlp-table', 'cnn-table', 'cnn-windows', 'lstm-windows'];
+type Workload = 'mlp-table' | 'cnn-table' | 'cnn-windows' | 'lstm-windows' | 'gru-windows' | 'transformer-windows';
+const ALL: Workload[] = ['mlp-table', 'cnn-table', 'cnn-windows', 'lstm-windows', 'gru-windows', 'transformer-windows'];
+/** Workloads slow enough that 2 epochs (1 timed after warm-up) suffice. */
+const HEAVY: readonly Workload[] = ['lstm-windows', 'gru-windows', 'transformer-windows'];
 
 interface Spec {
   n: number;
@@ -44,6 +58,8 @@ const SPECS: Record<Workload, Spec> = {
   'cnn-table': { n: 10_000, shape: [7], batch: 64, task: 'classification' },
   'cnn-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
   'lstm-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
+  'gru-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
+  'transformer-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
 };
 
 /** Approximate training FLOPs per sample (forward 2·MAC, backward 4·MAC), for the GFLOP/s column. */
@@ -57,13 +73,18 @@ function flopsPerSample(w: Workload): number {
       return 6 * (26 * 5 * 14 * 64 + 13 * 64 * 64 + 64);
     case 'lstm-windows':
       return 6 * 30 * (4 * 64 * (14 + 64) + 4 * 32 * (64 + 32)) + 6 * 32;
+    case 'gru-windows':
+      return 6 * 30 * (3 * 64 * (14 + 64) + 3 * 32 * (64 + 32)) + 6 * 32;
+    case 'transformer-windows':
+      // input projection; per block: q,k,v,o projections, q·kᵀ and att·v, feed-forward 32→64→32; head
+      return 6 * (30 * 14 * 32 + 2 * (30 * 4 * 32 * 32 + 2 * 30 * 30 * 32 + 30 * 2 * 32 * 64) + 32 * 64 + 64);
   }
 }
 
 function makeData(w: Workload): { x: Float32Array; y: Float32Array } {
   const s = SPECS[w];
   const d = s.shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(w.startsWith('lstm') || w.startsWith('cnn-w') ? 14 : 7);
+  const rng = new Rng(w.endsWith('-windows') ? 14 : 7);
   const x = new Float32Array(s.n * d);
   const y = new Float32Array(s.n);
   for (let i = 0; i < s.n; i++) {
@@ -89,6 +110,10 @@ function build(w: Workload, epochs: number): NeuralEstimator {
       return new CNN1D({ ...common, filters: 64, kernelSize: 5, poolSize: 2, denseUnits: [64] });
     case 'lstm-windows':
       return new LSTM({ ...common, units: [64, 32] });
+    case 'gru-windows':
+      return new GRU({ ...common, units: [64, 32] });
+    case 'transformer-windows':
+      return new Transformer({ ...common, dModel: 32, heads: 4, layers: 2, ffUnits: 64, pooling: 'mean', denseUnits: [64] });
   }
 }
 
@@ -119,8 +144,28 @@ elif w == 'cnn-table':
 elif w == 'cnn-windows':
     x = x.permute(0, 2, 1).contiguous()  # [n, 14 channels, 30 steps]
     model = nn.Sequential(nn.Conv1d(14, 64, 5), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(13 * 64, 64), nn.ReLU(), nn.Linear(64, 1))
-else:
+elif w == 'lstm-windows':
     model = nn.Sequential(nn.LSTM(14, 64, batch_first=True), Seq(), nn.LSTM(64, 32, batch_first=True), Last(), nn.Linear(32, 1))
+elif w == 'gru-windows':
+    model = nn.Sequential(nn.GRU(14, 64, batch_first=True), Seq(), nn.GRU(64, 32, batch_first=True), Last(), nn.Linear(32, 1))
+else:
+    import math
+    class PE(nn.Module):
+        def __init__(self, t, d):
+            super().__init__()
+            pe = torch.zeros(t, d)
+            pos = torch.arange(t, dtype=torch.float32).unsqueeze(1)
+            div = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
+            pe[:, 0::2] = torch.sin(pos * div)
+            pe[:, 1::2] = torch.cos(pos * div)
+            self.register_buffer('pe', pe)
+        def forward(self, x):
+            return x + self.pe
+    class MeanT(nn.Module):
+        def forward(self, x):
+            return x.mean(1)
+    block = lambda: nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, dropout=0.0, batch_first=True, norm_first=True)
+    model = nn.Sequential(nn.Linear(14, 32), PE(30, 32), block(), block(), nn.LayerNorm(32), MeanT(), nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1))
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 lossf = nn.BCEWithLogitsLoss() if task == 'classification' else nn.MSELoss()
 g = torch.Generator().manual_seed(2)
@@ -140,7 +185,23 @@ for e in range(epochs):
         total += loss.item() * len(idx)
     times.append(time.perf_counter() - t0)
     cpu.append(time.process_time() - c0)
-print(json.dumps({"epoch_s": times, "epoch_cpu_s": cpu, "loss": total / n, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__}))
+model.eval()
+single = []
+with torch.no_grad():
+    one = x[:1]
+    for i in range(60):
+        t0 = time.perf_counter()
+        model(one)
+        if i >= 10:
+            single.append(time.perf_counter() - t0)
+    big = x[:1024]
+    model(big)
+    t0 = time.perf_counter()
+    for i in range(3):
+        model(big)
+    thr = 3 * 1024 / (time.perf_counter() - t0)
+single.sort()
+print(json.dumps({"epoch_s": times, "epoch_cpu_s": cpu, "loss": total / n, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__, "infer_single_ms": single[len(single) // 2] * 1000, "infer_batch_per_s": thr}))
 `;
 
 interface SideResult {
@@ -151,6 +212,12 @@ interface SideResult {
   loss?: number;
   backend?: string;
   torch?: string;
+  /** Median latency of predicting one window (ms). */
+  infer_single_ms: number;
+  /** Windows per second predicting a batch of 1024. */
+  infer_batch_per_s: number;
+  /** Threads the fused RNN kernels used (ours). */
+  rnn_threads?: number;
 }
 
 /** Seconds per epoch: mean of the epochs after the first (warm-up), or the only epoch. */
@@ -179,7 +246,25 @@ async function worker(w: Workload, epochs: number): Promise<void> {
       lastCpu = process.cpuUsage();
     },
   });
+  // inference: one window (median of 50 after 10 warm-ups) and a batch of 1024
+  const d = s.shape.reduce((a, b) => a * b, 1);
+  const one: Samples = { x: x.subarray(0, d), n: 1, shape: s.shape };
+  const lat: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    await m.predict(one);
+    if (i >= 10) lat.push(performance.now() - t0);
+  }
+  lat.sort((a, b) => a - b);
+  const big: Samples = { x: x.subarray(0, 1024 * d), n: 1024, shape: s.shape };
+  await m.predict(big);
+  const t1 = performance.now();
+  for (let i = 0; i < 3; i++) await m.predict(big);
+  const thr = (3 * 1024) / ((performance.now() - t1) / 1000);
   const out: SideResult = {
+    infer_single_ms: lat[lat.length >> 1] ?? NaN,
+    infer_batch_per_s: thr,
+    rnn_threads: fusedRnnThreads(),
     epoch_s: stamps,
     epoch_cpu_s: cpu,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
@@ -244,7 +329,7 @@ async function main(): Promise<void> {
   try {
     for (const w of only) {
       const s = SPECS[w];
-      const lstmEpochs = w === 'lstm-windows' ? Math.min(epochs, 2) : epochs;
+      const lstmEpochs = HEAVY.includes(w) ? Math.min(epochs, 2) : epochs;
       const ours = await runOurs(w, lstmEpochs);
       const peer = runTorch(w, lstmEpochs, tmp);
       const oursS = perEpoch(ours.epoch_s);
@@ -262,6 +347,7 @@ async function main(): Promise<void> {
         ours_s_per_epoch: +oursS.toFixed(3),
         pytorch_s_per_epoch: +peerS.toFixed(3),
         ratio: +(oursS / peerS).toFixed(2),
+        peak_rss_mb: Math.round(ours.peak_rss_mb),
         ours_cpu_s_per_epoch: +oursCpu.toFixed(3),
         pytorch_cpu_s_per_epoch: +peerCpu.toFixed(3),
         cpu_ratio: +(oursCpu / peerCpu).toFixed(2),
@@ -273,6 +359,14 @@ async function main(): Promise<void> {
         ours_peak_rss_mb: Math.round(ours.peak_rss_mb),
         pytorch_peak_rss_mb: Math.round(peer.peak_rss_mb),
         torch: peer.torch,
+        ours_rnn_threads: ours.rnn_threads,
+        ours_infer_single_ms: +ours.infer_single_ms.toFixed(3),
+        pytorch_infer_single_ms: +peer.infer_single_ms.toFixed(3),
+        infer_single_ratio: +(ours.infer_single_ms / peer.infer_single_ms).toFixed(2),
+        ours_infer_batch_per_s: Math.round(ours.infer_batch_per_s),
+        pytorch_infer_batch_per_s: Math.round(peer.infer_batch_per_s),
+        infer_batch_ratio: +(peer.infer_batch_per_s / ours.infer_batch_per_s).toFixed(2),
+        load_before: os.loadavg().map((v) => +v.toFixed(2)),
       };
       rows.push(row);
       console.log(JSON.stringify(row));
@@ -286,7 +380,10 @@ async function main(): Promise<void> {
     benchmark: 'engine-baseline',
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-    ours: { library: `@tensorflow/tfjs ${tfjsVersion}`, backend: 'wasm (XNNPACK, SIMD, 1 thread) + shopfloor Conv2DBackpropFilter' },
+    ours: {
+      library: `@tensorflow/tfjs ${tfjsVersion}`,
+      backend: 'wasm (XNNPACK, SIMD, 1 thread) + shopfloor kernels; LSTM/GRU: shopfloor fused wasm SIMD kernels (asm/rnn.ts), batch split over ours_rnn_threads threads',
+    },
     peer: { library: `PyTorch ${String(rows[0]?.torch ?? '?')}`, threads: 1, malloc: 'MALLOC_MMAP_THRESHOLD_=4e9 MALLOC_TRIM_THRESHOLD_=4e9 MALLOC_TOP_PAD_=1e9' },
     note:
       'ratio = ours_s_per_epoch / pytorch_s_per_epoch (wall clock; lower is better, < 1 means faster than PyTorch); cpu_ratio = the same in CPU seconds (user + system), ' +

@@ -193,3 +193,45 @@ describe('fused LSTM/GRU', () => {
     }
   });
 });
+
+describe('fused LSTM/GRU training', () => {
+  it.each(['lstm', 'gru'] as const)('%s: model.fit with the fused layers (wasm) follows the tfjs layers on cpu', async (kind) => {
+    const rng = new Rng(kind === 'lstm' ? 21 : 22);
+    const n = 48;
+    const T = 6;
+    const F = 3;
+    const x = randn(rng, n * T * F);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) y[i] = Math.tanh((x[i * T * F] as number) + 0.5 * (x[i * T * F + T * F - 1] as number));
+    const build = (fused: boolean): tf.Sequential => {
+      const m = tf.sequential();
+      const make = fused ? (kind === 'lstm' ? fusedLstmLayer : fusedGruLayer) : kind === 'lstm' ? tf.layers.lstm : tf.layers.gru;
+      const init = (s: number) => ({
+        kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: s + 1 }),
+      });
+      m.add(make({ inputShape: [T, F], units: 7, returnSequences: true, recurrentActivation: 'sigmoid', ...init(1) }));
+      m.add(make({ units: 5, recurrentActivation: 'sigmoid', ...init(3) }));
+      m.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }));
+      m.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+      return m;
+    };
+    const train = async (backend: 'cpu' | 'wasm', fused: boolean): Promise<number[]> => {
+      await tf.setBackend(backend);
+      const m = build(fused);
+      const xs = tf.tensor3d(x, [n, T, F]);
+      const ys = tf.tensor2d(y, [n, 1]);
+      const h = await m.fit(xs, ys, { epochs: 8, batchSize: 16, shuffle: false, verbose: 0 });
+      tf.dispose([xs, ys]);
+      m.dispose();
+      return h.history['loss'] as number[];
+    };
+    const ref = await train('cpu', false);
+    const got = await train('wasm', true);
+    await tf.setBackend('wasm');
+    expect(got.length).toBe(8);
+    // the loss must actually fall, and follow the reference curve step by step
+    expect(ref[7] as number).toBeLessThan((ref[0] as number) * 0.9);
+    for (let e = 0; e < 8; e++) expect(Math.abs((got[e] as number) - (ref[e] as number)), `epoch ${e}`).toBeLessThan(1e-4 + 1e-3 * (ref[e] as number));
+  });
+});
