@@ -17,6 +17,7 @@ import { spawnCli } from './spawn.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sf-opcua-cli-'));
 const db = path.join(dir, 'x.db');
+const pki = ['--opcua-pki', path.join(tmpdir(), 'shopfloor-opcua-test-client-pki')];
 let machine: MachineServer;
 const quietCtx: CommandContext = {
   json: true,
@@ -67,7 +68,7 @@ describe('serve --opcua-* options', () => {
   }, 120_000);
 
   it('--opcua-suggest prints a mapping; serving it stores readings with their quality', async () => {
-    const suggest = spawnCli(['serve', '--opcua-endpoint', machine.endpoint, '--opcua-suggest', '--json']);
+    const suggest = spawnCli(['serve', '--opcua-endpoint', machine.endpoint, '--opcua-suggest', '--json', ...pki]);
     const s = await suggest.exit(90_000);
     expect(s.code, s.stderr).toBe(0);
     const mapping = JSON.parse(s.stdout) as { nodes: Record<string, { asset: string; sensor: string }> };
@@ -76,7 +77,7 @@ describe('serve --opcua-* options', () => {
 
     const mapFile = path.join(dir, 'map.json');
     writeFileSync(mapFile, JSON.stringify({ ...mapping, samplingIntervalMs: 100, publishingIntervalMs: 200 }));
-    const run = spawnCli(['serve', '--port', '0', '--mqtt-port', '0', '--db', db, '--opcua-endpoint', machine.endpoint, '--opcua-map', mapFile, '--duration', '6']);
+    const run = spawnCli(['serve', '--port', '0', '--mqtt-port', '0', '--db', db, '--opcua-endpoint', machine.endpoint, '--opcua-map', mapFile, '--duration', '6', ...pki]);
     const r = await run.exit(120_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^OPC UA: monitoring 5 node\(s\), sampling 100 ms, publishing every 200 ms$/m);

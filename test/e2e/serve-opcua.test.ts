@@ -15,6 +15,8 @@ import { parseMapping } from '../../src/serve/opcua/mapping.js';
 import { suggestOpcuaMapping } from '../../src/serve/opcua/client.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sf-opcua-'));
+/** Client PKI outside $HOME, kept across runs (creating the client certificate takes a moment). */
+const pkiDir = path.join(tmpdir(), 'shopfloor-opcua-test-client-pki');
 let machine: MachineServer;
 let svc: RunningService | null = null;
 const logs: string[] = [];
@@ -61,7 +63,7 @@ const mapping = () =>
 describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
   it('stores subscribed values with their quality and source time, queryable over HTTP; resumes after a server restart', async () => {
     const t0 = Date.now();
-    svc = await startService({ port: 0, mqttPort: 0, dbFile: path.join(dir, 'opcua.db'), opcua: { endpoint: machine.endpoint, mapping: mapping() }, log: (l) => logs.push(l) });
+    svc = await startService({ port: 0, mqttPort: 0, dbFile: path.join(dir, 'opcua.db'), opcua: { endpoint: machine.endpoint, mapping: mapping(), pkiDir }, log: (l) => logs.push(l) });
     const h = { authorization: `Bearer ${svc.adminToken}` };
     const get = async (asset: string, sensor: string): Promise<ApiReading[]> => {
       const r = await fetch(`${svc!.url}/assets/${asset}/sensors/${sensor}/readings?from=${t0 - 60_000}&to=${Date.now() + 60_000}`, { headers: h });
@@ -136,7 +138,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
       },
     });
     const db = path.join(dir, 'bad.db');
-    const err = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad } }).then(
+    const err = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad, pkiDir } }).then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
     );
@@ -146,7 +148,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     expect(err?.message).not.toContain('Machine1.Temperature');
 
     const skipLogs: string[] = [];
-    svc = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad, onBadNode: 'skip' }, log: (l) => skipLogs.push(l) });
+    svc = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua: { endpoint: machine.endpoint, mapping: bad, onBadNode: 'skip', pkiDir }, log: (l) => skipLogs.push(l) });
     expect(svc.opcua!.nodes.map((n) => n.sensor)).toEqual(['temperature']);
     expect(skipLogs.filter((l) => l.startsWith('OPC UA: skipping')).length).toBe(2);
     await waitFor(async () => (await svc!.core.store.countReadings('m1')) > 0, 10_000, 'readings in skip mode');
@@ -159,7 +161,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
       port: 0,
       mqttPort: 0,
       dbFile: path.join(dir, 'down.db'),
-      opcua: { endpoint: 'opc.tcp://127.0.0.1:1/UA/Nothing', mapping: mapping(), connectTimeoutMs: 2000 },
+      opcua: { endpoint: 'opc.tcp://127.0.0.1:1/UA/Nothing', mapping: mapping(), connectTimeoutMs: 2000, pkiDir },
     }).then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
@@ -169,7 +171,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
   }, 30_000);
 
   it('browses the server and suggests a mapping of its numeric variables', async () => {
-    const { mapping: m, skipped } = await suggestOpcuaMapping({ endpoint: machine.endpoint, site: 'plant' });
+    const { mapping: m, skipped } = await suggestOpcuaMapping({ endpoint: machine.endpoint, site: 'plant', pkiDir });
     const nodes = m.nodes as Record<string, { asset: string; sensor: string }>;
     expect(nodes[machine.nodeIds['Machine1.Temperature'] as string]).toEqual({ asset: 'machine1', sensor: 'temperature' });
     expect(nodes[machine.nodeIds['Machine2.SpindleSpeed'] as string]).toEqual({ asset: 'machine2', sensor: 'spindle_speed' });
@@ -179,22 +181,22 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
   }, 30_000);
 
   it('SignAndEncrypt: an untrusted server certificate is refused with the fix; trusted, it ingests', async () => {
-    const pkiDir = path.join(dir, 'pki');
+    const securePki = path.join(dir, 'pki'); // fresh: the server certificate is not trusted yet
     const m = parseMapping({ samplingIntervalMs: 100, publishingIntervalMs: 200, nodes: { [machine.nodeIds['Machine1.Temperature'] as string]: { asset: 'sec', sensor: 'temperature' } } });
     const db = path.join(dir, 'secure.db');
-    const opcua = { endpoint: machine.endpoint, mapping: m, securityMode: 'SignAndEncrypt' as const, pkiDir };
+    const opcua = { endpoint: machine.endpoint, mapping: m, securityMode: 'SignAndEncrypt' as const, pkiDir: securePki };
     const err = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua }).then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
     );
     expect(err?.code).toBe('SF_OPCUA');
     expect(err?.message).toContain('BadCertificateUntrusted');
-    expect(err?.message).toContain(`move it from ${path.join(pkiDir, 'rejected')} to ${path.join(pkiDir, 'trusted', 'certs')}`);
+    expect(err?.message).toContain(`move it from ${path.join(securePki, 'rejected')} to ${path.join(securePki, 'trusted', 'certs')}`);
     // The documented fix: trust the rejected server certificate.
-    const [cert] = readdirSync(path.join(pkiDir, 'rejected'));
+    const [cert] = readdirSync(path.join(securePki, 'rejected'));
     expect(cert).toMatch(/\.pem$/);
-    mkdirSync(path.join(pkiDir, 'trusted', 'certs'), { recursive: true });
-    renameSync(path.join(pkiDir, 'rejected', cert as string), path.join(pkiDir, 'trusted', 'certs', cert as string));
+    mkdirSync(path.join(securePki, 'trusted', 'certs'), { recursive: true });
+    renameSync(path.join(securePki, 'rejected', cert as string), path.join(securePki, 'trusted', 'certs', cert as string));
     const secLogs: string[] = [];
     svc = await startService({ port: 0, mqttPort: 0, dbFile: db, opcua, log: (l) => secLogs.push(l) });
     expect(secLogs).toContain(`OPC UA: connected to ${machine.endpoint} (security SignAndEncrypt/Basic256Sha256, anonymous)`);
