@@ -14,7 +14,7 @@ import { ConfigError } from '../../core/errors.js';
 import { defectFrequencies, SKF_6205, type BearingGeometry } from './bearing.js';
 import { fft, hilbertEnvelope, isPowerOfTwo, magnitudeSpectrum } from './fft.js';
 
-/** Options of {@link featureNames}/{@link windowFeatures}. */
+/** Options of {@link featureNames}/{@link vibrationFeatures}. */
 export interface FeatureOptions {
   /** Sampling rate [12000] Hz. */
   readonly sampleRateHz?: number;
@@ -60,7 +60,7 @@ export function resolveFeatureOptions(o: FeatureOptions = {}): ResolvedFeatureOp
 
 const TIME_FEATURES = ['rms', 'std', 'skewness', 'kurtosis', 'crest', 'peak_to_peak', 'impulse', 'shape'] as const;
 
-/** Names of the features, in the order of {@link windowFeatures}. */
+/** Names of the features, in the order of {@link vibrationFeatures}. */
 export function featureNames(o: ResolvedFeatureOptions): string[] {
   const names: string[] = [...TIME_FEATURES];
   for (let b = 0; b < o.bands; b++) names.push(`band_${b}`);
@@ -139,7 +139,7 @@ export function peakNear(spec: Float64Array, freqHz: number, binHz: number, tole
  * Features of one window (length a power of two) recorded at shaft speed `rpm`.
  * @throws ConfigError when the window length is not a power of two.
  */
-export function windowFeatures(x: ArrayLike<number>, rpm: number, o: ResolvedFeatureOptions): Float64Array {
+export function vibrationFeatures(x: ArrayLike<number>, rpm: number, o: ResolvedFeatureOptions): Float64Array {
   const n = x.length;
   if (!isPowerOfTwo(n)) throw new ConfigError(`features: the window length must be a power of two; got ${n}.`, { window: n });
   const out: number[] = [];

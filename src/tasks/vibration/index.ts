@@ -1,7 +1,7 @@
 /** Vibration diagnosis: bearing health from raw accelerometer windows (CWRU protocol). */
 export { SKF_6205, defectFrequencies, type BearingGeometry, type DefectFrequencies } from './bearing.js';
 export { fft, hilbertEnvelope, magnitudeSpectrum, isPowerOfTwo } from './fft.js';
-export { envelopeSpectrum, featureNames, peakNear, resolveFeatureOptions, windowFeatures, type FeatureOptions, type ResolvedFeatureOptions } from './features.js';
+export { envelopeSpectrum, featureNames, peakNear, resolveFeatureOptions, vibrationFeatures, type FeatureOptions, type ResolvedFeatureOptions } from './features.js';
 export {
   CWRU_CLASSES,
   DEFAULT_HOP,

@@ -6,7 +6,7 @@ import { Rng } from '../../core/random.js';
 import { ConfigError, DataError } from '../../core/errors.js';
 import { defectFrequencies, SKF_6205 } from './bearing.js';
 import { fft, hilbertEnvelope, magnitudeSpectrum } from './fft.js';
-import { envelopeSpectrum, featureNames, peakNear, resolveFeatureOptions, windowFeatures } from './features.js';
+import { envelopeSpectrum, featureNames, peakNear, resolveFeatureOptions, vibrationFeatures } from './features.js';
 import { blocks, classesOf, labelFromFileName, loadRecordings, makeWindows, parseLabelMap, resolveDataFiles } from './data.js';
 import { evaluateVibration, isVibrationModelDir, loadVibrationModel, trainVibration } from './vibration.js';
 import { syntheticSignal, writeSyntheticCwru } from './test-signals.js';
@@ -77,7 +77,7 @@ describe('features', () => {
   const o = resolveFeatureOptions();
   it('has one value per name and finite values', () => {
     const x = syntheticSignal('inner_race', 2048, 1797, 1);
-    const v = windowFeatures(x, 1797, o);
+    const v = vibrationFeatures(x, 1797, o);
     expect(v.length).toBe(featureNames(o).length);
     expect(v.every(Number.isFinite)).toBe(true);
   });
@@ -95,7 +95,7 @@ describe('features', () => {
     }
   });
   it('rejects windows that are not a power of two', () => {
-    expect(() => windowFeatures(new Float64Array(1000), 1797, o)).toThrow(/power of two/);
+    expect(() => vibrationFeatures(new Float64Array(1000), 1797, o)).toThrow(/power of two/);
   });
   it('validates options', () => {
     expect(() => resolveFeatureOptions({ bands: 0 })).toThrow(ConfigError);

@@ -40,7 +40,7 @@ import {
   type Segment,
   type WindowSet,
 } from './data.js';
-import { featureNames, resolveFeatureOptions, windowFeatures, type FeatureOptions, type ResolvedFeatureOptions } from './features.js';
+import { featureNames, resolveFeatureOptions, vibrationFeatures, type FeatureOptions, type ResolvedFeatureOptions } from './features.js';
 
 /** Models of the vibration task. */
 export const VIBRATION_MODELS = ['gbdt', 'logreg', 'wdcnn'] as const;
@@ -139,7 +139,7 @@ function checkFraction(option: string, v: number, min: number, max: number): num
 export function featureMatrix(w: WindowSet, o: ResolvedFeatureOptions): Samples {
   const d = featureNames(o).length;
   const x = new Float32Array(w.n * d);
-  for (let i = 0; i < w.n; i++) x.set(windowFeatures(w.x.subarray(i * w.window, (i + 1) * w.window), w.rpm[i] as number, o), i * d);
+  for (let i = 0; i < w.n; i++) x.set(vibrationFeatures(w.x.subarray(i * w.window, (i + 1) * w.window), w.rpm[i] as number, o), i * d);
   return tabular(x, w.n, d);
 }
 
