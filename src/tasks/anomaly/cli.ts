@@ -61,7 +61,7 @@ export const DETECT_OPTIONS: readonly OptionSpec[] = [
   { name: 'labels', type: 'string', description: 'Labelled anomalies (machine, kind, start, end inclusive): adds the event-wise evaluation.' },
   { name: 'tolerance', type: 'integer', default: 10, min: 0, max: 100_000, description: 'Samples after a label\'s end in which an alarm still detects it.' },
   { name: 'threshold', type: 'number', description: "Override the model's threshold for this run (the saved one is in detector.json)." },
-  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: 'TensorFlow.js backend for the autoencoders.' },
+  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', 'wasm', 'tensorflow', 'cpu'], description: 'TensorFlow.js backend for the neural scorers (autoencoders, transformer).' },
   ...CSV_OPTIONS,
 ];
 
