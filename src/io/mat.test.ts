@@ -165,6 +165,22 @@ describe('parseMat', () => {
       matrix({ name: 'txt', classId: 4, dims: [1, 2], type: MI.UINT16, values: [104, 105] }, le),
       matrix({ name: 'ok', classId: 6, dims: [1, 1], values: [1] }, le),
     ]);
+    // An opaque object (e.g. a MATLAB string): flags, name, class name, then content; no dims.
+    const opaque = element(
+      MI.MATRIX,
+      concat([
+        element(MI.UINT32, concat([u32(17, le), u32(0, le)]), le),
+        element(MI.INT8, new TextEncoder().encode('str'), le),
+        element(MI.INT8, new TextEncoder().encode('MCOS'), le),
+        element(MI.INT8, new TextEncoder().encode('string'), le),
+        matrix({ name: '', classId: 13, dims: [1, 2], type: MI.UINT32, values: [1, 2] }, le),
+      ]),
+      le,
+    );
+    const withOpaque = concat([bytes, opaque, matrix({ name: 'after', classId: 6, dims: [1, 1], values: [2] }, le)]);
+    const mo = parseMat(withOpaque, 'o.mat');
+    expect(mo.variables.map((v) => v.name)).toEqual(['ok', 'after']);
+    expect(mo.skipped.at(-1)).toMatchObject({ name: 'str', class: 'opaque' });
     const m = parseMat(bytes, 's.mat');
     expect(m.variables.map((v) => v.name)).toEqual(['ok']);
     expect(m.skipped.map((s) => [s.name, s.class])).toEqual([

@@ -13,7 +13,7 @@
  *   inside a `double` array).
  *
  * Numeric classes (double, single, int8…uint64) and logical arrays become a `Float64Array` in MATLAB's
- * column-major order. Cell, struct, object, sparse, char and function arrays are skipped and listed in
+ * column-major order. Cell, struct, object, sparse, char, function and opaque (string, table…) arrays are skipped and listed in
  * `skipped` (or refused with `strict: true`). MAT v7.3 files are HDF5 containers and are refused with
  * a message that says how to convert them; MAT v4 files (no text header) are refused too.
  *
@@ -293,6 +293,20 @@ function readMatrix(r: Reader, el: Element, compressed: boolean, strict: boolean
   const complex = (flags & 0x0800) !== 0;
   const logical = (flags & 0x0200) !== 0;
   const cls: MatClass | string = CLASS_NAMES[classId] ?? `class ${classId}`;
+  if (cls === 'opaque') {
+    // MATLAB objects (string, table, datetime…): flags, name, then class-specific content; no dims.
+    const nameEl = readTag(sub, flagsEl.next, 'the array name');
+    const name = nameEl.type === MI.INT8 ? readName(sub, nameEl) : '';
+    const reason = 'MATLAB objects (string, table, datetime, …) are not supported (convert them to numeric arrays before saving)';
+    if (strict) {
+      throw new DataError('SF_DATA_SCHEMA', `${r.source}: variable '${name}' at byte ${r.base + el.dataOffset - 8}${r.where} is an opaque MATLAB object: ${reason}.`, {
+        file: r.source,
+        variable: name,
+        class: cls,
+      });
+    }
+    return { kind: 'skip', s: { name, class: cls, reason } };
+  }
   const dimsEl = readTag(sub, flagsEl.next, 'the dimensions');
   if (dimsEl.type !== MI.INT32 || dimsEl.nbytes % 4 !== 0) {
     throw new DataError('SF_DATA_PARSE', `${r.source}: corrupt miMATRIX at byte ${r.base + flagsEl.next}${r.where}: expected dimensions as miINT32, got type ${dimsEl.type}.`, {
