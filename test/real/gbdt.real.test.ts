@@ -10,39 +10,23 @@
  * this code (bench/gbdt.bench.ts prints the same numbers next to XGBoost and scikit-learn).
  */
 import { describe, expect, it } from 'vitest';
-import type { CategoricalColumn } from '../../src/core/table.js';
 import { loadAi4i } from '../../src/io/datasets/ai4i.js';
 import { tabular } from '../../src/models/estimator.js';
 import { GradientBoostedTrees, type GradientBoostedTreesOptions } from '../../src/models/trees/index.js';
 import { stratifiedKFold, stratifiedSplit } from '../../src/preprocess/splits.js';
 import { bestF1Threshold } from '../../src/evaluation/metrics.js';
+import { ai4iFeatureSets, type Ai4iFeatureSet, type Ai4iFeatureSetName } from './ai4i-features.js';
 import { dataPath, hasData } from './datasets.js';
 
 const FILE = 'ai4i2020/ai4i2020.csv';
 const OPTIONS: GradientBoostedTreesOptions = { nEstimators: 1000, learningRate: 0.1, maxLeaves: 31, minSamplesLeaf: 5, earlyStoppingRounds: 50, seed: 42 };
 
-type FeatureSet = 'raw' | 'raw+physics';
+type FeatureSet = Ai4iFeatureSetName;
 
 async function features(set: FeatureSet): Promise<{ x: Float32Array; d: number; y: Float64Array }> {
-  const t = await loadAi4i(dataPath(FILE));
-  const type = t.column('Type') as CategoricalColumn;
-  const ord: Record<string, number> = { L: 0, M: 1, H: 2 };
-  const air = t.numeric('Air temperature');
-  const proc = t.numeric('Process temperature');
-  const rpm = t.numeric('Rotational speed');
-  const torque = t.numeric('Torque');
-  const wear = t.numeric('Tool wear');
-  const d = set === 'raw' ? 6 : 9;
-  const n = t.nRows;
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const row = [ord[type.categories[type.codes[i] as number] as string] ?? NaN, air[i], proc[i], rpm[i], torque[i], wear[i]] as number[];
-    if (set === 'raw+physics') {
-      row.push(((torque[i] as number) * (rpm[i] as number) * 2 * Math.PI) / 60, (proc[i] as number) - (air[i] as number), (wear[i] as number) * (torque[i] as number));
-    }
-    x.set(row, i * d);
-  }
-  return { x, d, y: Float64Array.from(t.numeric('Machine failure')) };
+  const { y, sets } = ai4iFeatureSets(await loadAi4i(dataPath(FILE)));
+  const fs = sets.find((s) => s.name === set) as Ai4iFeatureSet;
+  return { x: fs.x, d: fs.d, y };
 }
 
 function rocAuc(y: Float64Array, s: Float64Array): number {

@@ -114,8 +114,8 @@ export function binValue(edges: Float64Array, missingBin: number, v: number): nu
 }
 
 /**
- * Bin a row-major `n × d` matrix into a column-major Uint8Array (`out[f * n + i]`), the layout the
- * histogram builder scans feature by feature.
+ * Bin a row-major `n × d` matrix into a row-major Uint8Array (`out[i * d + f]`), the layout the
+ * row-wise histogram builder reads.
  */
 export function binMatrix(mapper: BinMapper, x: Float32Array, n: number): Uint8Array {
   const d = mapper.nFeatures;
@@ -123,8 +123,7 @@ export function binMatrix(mapper: BinMapper, x: Float32Array, n: number): Uint8A
   for (let f = 0; f < d; f++) {
     const e = mapper.edges[f] as Float64Array;
     const mb = mapper.missingBin[f] as number;
-    const base = f * n;
-    for (let i = 0; i < n; i++) out[base + i] = binValue(e, mb, x[i * d + f] as number);
+    for (let i = 0; i < n; i++) out[i * d + f] = binValue(e, mb, x[i * d + f] as number);
   }
   return out;
 }

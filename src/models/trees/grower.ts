@@ -76,8 +76,15 @@ export class TreeGrower {
   private readonly offset: Int32Array;
   private readonly histLen: number;
   private readonly pool: Float64Array[] = [];
+  private readonly d: number;
   private readonly tmp: Int32Array;
-  private readonly ogh: Float64Array;
+  private readonly slotBase: Int32Array;
+  private readonly side = new Uint8Array(256);
+  /**
+   * Histogram index (`(offset[f] + bin) × 3`) of every (row, feature), row-major: the all-features
+   * histogram loop reads it directly. Uint16 when the histogram is small enough (it usually is).
+   */
+  private readonly slots: Uint16Array | Int32Array;
   /**
    * After `grow`: the leaves of the last tree as (node, start, end) triples over the `rows` array
    * it was given, so callers can update scores of in-sample rows without walking the tree.
@@ -96,8 +103,13 @@ export class TreeGrower {
       o += (mapper.missingBin[f] as number) + 1;
     }
     this.histLen = o * 3;
+    this.d = d;
     this.tmp = new Int32Array(n);
-    this.ogh = new Float64Array(2 * n);
+    this.slotBase = new Int32Array(d);
+    this.slots = this.histLen <= 65_536 ? new Uint16Array(n * d) : new Int32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < d; f++) this.slots[i * d + f] = ((this.offset[f] as number) + (binned[i * d + f] as number)) * 3;
+    }
   }
 
   private takeHist(): Float64Array {
@@ -108,30 +120,52 @@ export class TreeGrower {
     if (h) this.pool.push(h);
   }
 
-  /** Σg, Σh, count per bin over rows[start, end), for the given features. */
+  /**
+   * Σg, Σh, count per bin over rows[start, end), for the given features.
+   *
+   * Row-wise (LightGBM's `force_row_wise`): the binned matrix is row-major, so each row's bins are
+   * read together and its (g, h) are loaded once. With a handful of features this is faster than
+   * feature-by-feature scans: consecutive updates go to different features' histograms, so the
+   * read-modify-write chains on one bin (rows with equal bins) do not serialise the loop.
+   */
   private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number, features: Int32Array, grad: Float64Array, hess: Float64Array): void {
-    const len = end - start;
-    const ogh = this.ogh;
-    // Ordered gradients: gather (g, h) once per node so the per-feature loops read them sequentially
-    // (LightGBM's "ordered gradients").
-    for (let i = 0; i < len; i++) {
-      const r = rows[start + i] as number;
-      ogh[2 * i] = grad[r] as number;
-      ogh[2 * i + 1] = hess[r] as number;
-    }
     const binned = this.binned;
-    const n = this.n;
-    for (let j = 0; j < features.length; j++) {
+    const d = this.d;
+    const m = features.length;
+    // Histogram slot base (offset × 3) of each used feature, in `features` order.
+    const base = this.slotBase;
+    for (let j = 0; j < m; j++) {
       const f = features[j] as number;
       const o = (this.offset[f] as number) * 3;
-      const nb = (this.mapper.missingBin[f] as number) + 1;
-      hist.fill(0, o, o + nb * 3);
-      const col = f * n;
-      for (let i = 0; i < len; i++) {
-        const k = o + (binned[col + (rows[start + i] as number)] as number) * 3;
-        hist[k] = (hist[k] as number) + (ogh[2 * i] as number);
-        hist[k + 1] = (hist[k + 1] as number) + (ogh[2 * i + 1] as number);
-        hist[k + 2] = (hist[k + 2] as number) + 1;
+      base[j] = o;
+      hist.fill(0, o, o + ((this.mapper.missingBin[f] as number) + 1) * 3);
+    }
+    if (m === d) {
+      const slots = this.slots;
+      for (let i = start; i < end; i++) {
+        const r = rows[i] as number;
+        const g = grad[r] as number;
+        const h = hess[r] as number;
+        const rb = r * d;
+        for (let f = 0; f < d; f++) {
+          const k = slots[rb + f] as number;
+          hist[k] = (hist[k] as number) + g;
+          hist[k + 1] = (hist[k + 1] as number) + h;
+          hist[k + 2] = (hist[k + 2] as number) + 1;
+        }
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const r = rows[i] as number;
+        const g = grad[r] as number;
+        const h = hess[r] as number;
+        const rb = r * d;
+        for (let j = 0; j < m; j++) {
+          const k = (base[j] as number) + (binned[rb + (features[j] as number)] as number) * 3;
+          hist[k] = (hist[k] as number) + g;
+          hist[k + 1] = (hist[k + 1] as number) + h;
+          hist[k + 2] = (hist[k + 2] as number) + 1;
+        }
       }
     }
   }
@@ -190,55 +224,86 @@ export class TreeGrower {
       // Thresholds b = 0..nb-2 split the non-missing bins; b = nb-1 (only with missing values)
       // separates all non-missing values from the missing ones.
       const lastB = cM > 0 ? nb - 1 : nb - 2;
-      for (let b = 0; b <= lastB; b++) {
-        const k = o + b * 3;
-        if (sub) {
-          hist[k] = (hist[k] as number) - (sub[k] as number);
-          hist[k + 1] = (hist[k + 1] as number) - (sub[k + 1] as number);
-          hist[k + 2] = (hist[k + 2] as number) - (sub[k + 2] as number);
-        }
-        const c = hist[k + 2] as number;
-        // An empty bin splits the rows exactly as the previous threshold did (same gain, and the
-        // earlier threshold wins ties), so skip it: in small nodes most of the 255 bins are empty.
-        if (c === 0) continue;
-        gl += hist[k] as number;
-        hl += hist[k + 1] as number;
-        cl += c;
-        // missing → right
-        {
-          const gr = G - gl;
-          const hr = H - hl;
+      let b = 0;
+      if (cM === 0) {
+        // No missing values in this node: one direction. Left sums only grow and right sums only
+        // shrink as the threshold moves right, so the scan stops once the right side is too small.
+        for (; b <= lastB; b++) {
+          const k = o + b * 3;
+          if (sub) {
+            hist[k] = (hist[k] as number) - (sub[k] as number);
+            hist[k + 1] = (hist[k + 1] as number) - (sub[k + 1] as number);
+            hist[k + 2] = (hist[k + 2] as number) - (sub[k + 2] as number);
+          }
+          const c = hist[k + 2] as number;
+          // An empty bin splits the rows exactly as the previous threshold did (same gain, and the
+          // earlier threshold wins ties), so skip it: in small nodes most of the 255 bins are empty.
+          if (c === 0) continue;
+          gl += hist[k] as number;
+          hl += hist[k + 1] as number;
+          cl += c;
+          if (cl < minN || hl < minH) continue;
           const cr = N - cl;
-          if (cl >= minN && cr >= minN && hl >= minH && hr >= minH) {
-            const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
-            if (gain > bestGain) {
-              bestGain = gain;
-              // Without missing values in training, send future missing values to the larger side.
-              const dl = cM > 0 ? false : cl >= cr;
-              best = { feature: f, bin: b, defaultLeft: dl, gain, gL: gl, hL: hl, nL: cl };
-            }
+          const hr = H - hl;
+          if (cr < minN || hr < minH) {
+            b++;
+            break;
+          }
+          const gr = G - gl;
+          const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
+          if (gain > bestGain) {
+            bestGain = gain;
+            // Without missing values in training, send future missing values to the larger side.
+            best = { feature: f, bin: b, defaultLeft: cl >= cr, gain, gL: gl, hL: hl, nL: cl };
           }
         }
-        // missing → left
-        if (cM > 0 && b < nb - 1) {
-          const gL2 = gl + gM;
-          const hL2 = hl + hM;
-          const cL2 = cl + cM;
-          const gr = G - gL2;
-          const hr = H - hL2;
-          const cr = N - cL2;
-          if (cL2 >= minN && cr >= minN && hL2 >= minH && hr >= minH) {
-            const gain = 0.5 * ((gL2 * gL2) / (hL2 + lam) + (gr * gr) / (hr + lam) - parentScore);
-            if (gain > bestGain) {
-              bestGain = gain;
-              best = { feature: f, bin: b, defaultLeft: true, gain, gL: gL2, hL: hL2, nL: cL2 };
+      } else {
+        for (; b <= lastB; b++) {
+          const k = o + b * 3;
+          if (sub) {
+            hist[k] = (hist[k] as number) - (sub[k] as number);
+            hist[k + 1] = (hist[k + 1] as number) - (sub[k + 1] as number);
+            hist[k + 2] = (hist[k + 2] as number) - (sub[k + 2] as number);
+          }
+          const c = hist[k + 2] as number;
+          if (c === 0) continue;
+          gl += hist[k] as number;
+          hl += hist[k + 1] as number;
+          cl += c;
+          // missing → right
+          {
+            const gr = G - gl;
+            const hr = H - hl;
+            const cr = N - cl;
+            if (cl >= minN && cr >= minN && hl >= minH && hr >= minH) {
+              const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
+              if (gain > bestGain) {
+                bestGain = gain;
+                best = { feature: f, bin: b, defaultLeft: false, gain, gL: gl, hL: hl, nL: cl };
+              }
+            }
+          }
+          // missing → left
+          if (b < nb - 1) {
+            const gL2 = gl + gM;
+            const hL2 = hl + hM;
+            const cL2 = cl + cM;
+            const gr = G - gL2;
+            const hr = H - hL2;
+            const cr = N - cL2;
+            if (cL2 >= minN && cr >= minN && hL2 >= minH && hr >= minH) {
+              const gain = 0.5 * ((gL2 * gL2) / (hL2 + lam) + (gr * gr) / (hr + lam) - parentScore);
+              if (gain > bestGain) {
+                bestGain = gain;
+                best = { feature: f, bin: b, defaultLeft: true, gain, gL: gL2, hL: hL2, nL: cL2 };
+              }
             }
           }
         }
       }
       if (sub) {
-        // Bins the scan did not reach (the last non-missing bin when there are no missing values).
-        for (let k = o + Math.max(0, lastB + 1) * 3; k < mo; k++) hist[k] = (hist[k] as number) - (sub[k] as number);
+        // Bins the scan did not reach (after an early stop, and the last non-missing bin).
+        for (let k = o + b * 3; k < mo; k++) hist[k] = (hist[k] as number) - (sub[k] as number);
       }
     }
     return best;
@@ -273,7 +338,6 @@ export class TreeGrower {
       root.split = this.findSplit(root, features, p);
     }
     const binned = this.binned;
-    const n = this.n;
     const tmp = this.tmp;
     let nLeaves = 1;
     while (nLeaves < p.maxLeaves) {
@@ -294,16 +358,18 @@ export class TreeGrower {
 
       // Partition rows[start, end) stably: left rows first, then right rows.
       const mb = this.mapper.missingBin[s.feature] as number;
-      const col = s.feature * n;
+      const sf = s.feature;
+      const d = this.d;
       let wl = leaf.start;
       let wr = 0;
-      const sb = s.bin;
-      const missLeft = s.defaultLeft ? 1 : 0;
+      // Side of every bin of the split feature (1 = left), so the loop below has no comparisons.
+      const side = this.side;
+      for (let b = 0; b < mb; b++) side[b] = b <= s.bin ? 1 : 0;
+      side[mb] = s.defaultLeft ? 1 : 0;
       for (let i = leaf.start; i < leaf.end; i++) {
         const r = rows[i] as number;
-        const b = binned[col + r] as number;
         // Branch-free: write the row to both sides and advance only the side it belongs to.
-        const goLeft = b === mb ? missLeft : b <= sb ? 1 : 0;
+        const goLeft = side[binned[r * d + sf] as number] as number;
         rows[wl] = r;
         tmp[wr] = r;
         wl += goLeft;
@@ -387,12 +453,13 @@ export class TreeGrower {
   }
 }
 
-/** Leaf value of one row of a column-major binned matrix. */
-export function predictBinnedRow(t: Tree, binned: Uint8Array, n: number, row: number, missingBin: Uint8Array): number {
+/** Leaf value of one row of a row-major binned matrix with `d` features. */
+export function predictBinnedRow(t: Tree, binned: Uint8Array, d: number, row: number, missingBin: Uint8Array): number {
   let k = 0;
+  const rb = row * d;
   while ((t.feature[k] as number) >= 0) {
     const f = t.feature[k] as number;
-    const b = binned[f * n + row] as number;
+    const b = binned[rb + f] as number;
     const goLeft = b === (missingBin[f] as number) ? t.defaultLeft[k] === 1 : b <= (t.binThreshold[k] as number);
     k = goLeft ? (t.left[k] as number) : (t.right[k] as number);
   }
