@@ -13,7 +13,8 @@
  * Threads: tfjs-backend-wasm 4.22 disables its multi-threaded build under Node
  * (`WASM_HAS_MULTITHREAD_SUPPORT` is false when `IS_NODE`, tfjs issue #3830), so wasm runs on one
  * thread here whatever `threads` says; the value is passed on for the day that changes and is
- * reported by {@link backendInfo}.
+ * reported by {@link backendInfo}. shopfloor's own fused LSTM/GRU kernels (./kernels/fused-rnn.ts) do
+ * use a second thread when `threads` ≥ 2: they split the batch with a worker on shared wasm memory.
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';

@@ -11,6 +11,9 @@
  * - `MaxPoolGrad`: one pass over the outputs instead of over every input × covering window;
  * - `Slice`, `Unpack`, `SplitV` (read through a heap view, not a copy of the whole input) and `Identity` (share the buffer
  *   by reference count, as the cpu backend does): LSTM/GRU slice every time step.
+ *
+ * Not kernels but whole layers: LSTM and GRU run as fused custom-gradient ops (./fused-rnn.ts, compiled
+ * from asm/rnn.ts into build/wasm/rnn.wasm) through the layer classes of ./fused-rnn-layers.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWasmConfig } from './batch-mat-mul.js';
