@@ -7,7 +7,7 @@
  * batch size, Adam learning rate, fixed epochs (no early stopping: both sides do the same work), input
  * standardisation, no class weights. Reports test-block accuracy, macro-F1 and seconds per epoch as a
  * ratio (TF.js / PyTorch; the machine is shared and noisy, only the ratio means something). Also times
- * shopfloor's radix-2 FFT against numpy's FFT per 2048-sample window, and the features + GBDT model
+ * shopfloor's FFT (fft.js) against numpy's FFT per 2048-sample window, and the features + GBDT model
  * (trained with early stopping) for reference. Writes bench/results/cwru.json.
  *
  *   npx tsx bench/cwru.bench.ts            (CWRU_BENCH_EPOCHS=10)
