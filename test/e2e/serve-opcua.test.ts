@@ -110,11 +110,13 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
 
     // Restart the server on the same port: the client reconnects and the subscription is restored.
     const port = machine.port;
+    const machine2Speed = machine.nodeIds['Machine2.SpindleSpeed'] as string;
     await machine.stop();
     await waitFor(async () => !svc!.opcua!.stats().connected, 15_000, 'the client to notice the lost connection');
     await svc.opcua!.flush();
     const before = await svc.core.store.countReadings('mill-1');
-    machine = await startMachineServer({ machines: 2, intervalMs: 100, port, secure: true });
+    // It comes back with one machine only: the nodes of Machine2 are gone and must be reported.
+    machine = await startMachineServer({ machines: 1, intervalMs: 100, port, secure: true });
     await waitFor(async () => svc!.opcua!.stats().reconnects >= 1, 40_000, 'the reconnection');
     const after = await waitFor(async () => {
       const n = await svc!.core.store.countReadings('mill-1');
@@ -123,6 +125,7 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     expect(after).toBeGreaterThanOrEqual(before + 20);
     expect(logs.some((l) => /lost; reconnecting/.test(l))).toBe(true);
     expect(logs.some((l) => /reconnected/.test(l))).toBe(true);
+    await waitFor(async () => logs.some((l) => l === `OPC UA: monitored item ${machine2Speed} (→ mill-2/spindle_speed) failed: BadNodeIdUnknown`), 10_000, 'the vanished node to be reported');
     const fresh = (await get('mill-1', 'vibration')).filter((r) => r.t > Date.now() - 5000);
     expect(fresh.length).toBeGreaterThan(0);
     await svc.close();

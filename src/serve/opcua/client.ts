@@ -279,6 +279,18 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
 
   // One monitored-item group per sampling interval; the queue holds a publishing interval's samples.
   const groups: ClientMonitoredItemGroup[] = [];
+  const items: { mi: ClientMonitoredItemGroup['monitoredItems'][number]; n: NodeMapping; reported: string }[] = [];
+  // node-opcua re-creates the monitored items after a reconnect without an event for the result: watch
+  // their status, so a node gone from the server (e.g. a changed PLC program) is reported, and its
+  // return too. The other nodes go on either way.
+  const checkItems = (): void => {
+    for (const it of items) {
+      const name = it.mi.statusCode?.name ?? 'Good';
+      if (name === it.reported || name === 'BadDataUnavailable') continue; // BadDataUnavailable: not created yet
+      it.reported = name;
+      log(`OPC UA: monitored item ${it.n.nodeId} (→ ${it.n.asset}/${it.n.sensor}) ${name === 'Good' ? 'is back' : `failed: ${name}`}`);
+    }
+  };
   const byInterval = new Map<number, NodeMapping[]>();
   for (const n of nodes) {
     const si = n.samplingIntervalMs ?? mapping.samplingIntervalMs;
@@ -295,11 +307,11 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
       const n = list[index];
       if (n) onChange(n, dv);
     });
-    group.monitoredItems.forEach((mi, i) => {
-      if (mi.statusCode && mi.statusCode.isNotGood()) log(`OPC UA: monitored item ${list[i]?.nodeId}: ${mi.statusCode.name}`);
-    });
+    group.monitoredItems.forEach((mi, i) => items.push({ mi, n: list[i] as NodeMapping, reported: 'Good' }));
     groups.push(group);
   }
+  checkItems();
+  const itemTimer = setInterval(checkItems, 1000);
   log(`OPC UA: monitoring ${nodes.length} node(s), sampling ${[...byInterval.keys()].join('/')} ms, publishing every ${mapping.publishingIntervalMs} ms`);
 
   let flushing: Promise<void> = Promise.resolve();
@@ -326,6 +338,7 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
     flush,
     close: async () => {
       clearInterval(timer);
+      clearInterval(itemTimer);
       await sub.terminate().catch(() => undefined);
       await session.close().catch(() => undefined);
       await client.disconnect().catch(() => undefined);
