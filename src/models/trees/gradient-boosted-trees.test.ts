@@ -128,6 +128,34 @@ describe('GradientBoostedTrees', () => {
     }
   });
 
+  it('reports the exact training logloss (weighted and unweighted rows)', async () => {
+    const data = dataset(1500, 4, 12, (r, rng) => ((r[0] as number) - 0.4 * (r[2] as number) + 0.5 * rng.normal() > 0.6 ? 1 : 0));
+    const w = Float64Array.from({ length: 1500 }, (_, i) => (i % 3 === 0 ? 2.5 : 1));
+    for (const sampleWeight of [undefined, w]) {
+      const m = await new GradientBoostedTrees({ nEstimators: 15, seed: 3 }).fit(data.x, data.y, sampleWeight ? { sampleWeight } : {});
+      const p = await m.predictProba(data.x);
+      let s = 0;
+      let sw = 0;
+      for (let i = 0; i < 1500; i++) {
+        const wi = sampleWeight ? (sampleWeight[i] as number) : 1;
+        const q = p[2 * i + 1] as number;
+        s -= wi * (data.y[i] === 1 ? Math.log(q) : Math.log(1 - q));
+        sw += wi;
+      }
+      expect(m.history.loss.at(-1) as number).toBeCloseTo(s / sw, 9);
+    }
+  });
+
+  it('wide data (histogram larger than 16-bit slot indices) learns like narrow data', async () => {
+    // 100 features × 256 slots × 3 > 65,536: the grower switches to 32-bit slot indices.
+    const wide = dataset(400, 100, 13, (r) => ((r[37] as number) + (r[80] as number) > 0 ? 1 : 0));
+    const m = await new GradientBoostedTrees({ nEstimators: 30, minSamplesLeaf: 5, seed: 1 }).fit(wide.x, wide.y);
+    expect(accuracy(await m.predict(wide.x), wide.y)).toBeGreaterThan(0.95);
+    const imp = m.featureImportance('gain');
+    const top = [...imp.keys()].sort((a, b) => (imp[b] as number) - (imp[a] as number)).slice(0, 2);
+    expect(top.sort((a, b) => a - b)).toEqual([37, 80]);
+  });
+
   it('early stopping stops on a noisy problem and restores the best round', async () => {
     // Labels are pure noise: validation loss is best after very few rounds.
     const tr = dataset(600, 5, 10, (_r, rng) => (rng.bernoulli(0.5) ? 1 : 0));
