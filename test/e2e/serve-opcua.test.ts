@@ -130,7 +130,10 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     expect(fresh.length).toBeGreaterThan(0);
     await svc.close();
     svc = null;
-  }, 120_000);
+    // Back to two machines for the next tests.
+    await machine.stop();
+    machine = await startMachineServer({ machines: 2, intervalMs: 100, secure: true });
+  }, 150_000);
 
   it('refuses a mapping with an unknown node and a non-numeric variable, naming both; skip mode goes on', async () => {
     const bad = parseMapping({
