@@ -7,11 +7,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { createServiceCore } from '../../src/serve/core.js';
-import { createApp } from '../../src/serve/http/app.js';
-import { DEMO_SENSORS } from '../../src/serve/demo.js';
-import { MANIFEST_FILE } from '../../src/tasks/maintenance/artifact.js';
 
 interface Args {
   kind: 'ours' | 'baseline';
@@ -28,6 +23,12 @@ if (a.kind === 'baseline') {
   const addr = app.server.address();
   send({ type: 'ready', url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, token: 'none', pid: process.pid });
 } else {
+  // Imported here so that the baseline process loads only Fastify.
+  const { SqliteStore } = await import('../../src/storage/sqlite-store.js');
+  const { createServiceCore } = await import('../../src/serve/core.js');
+  const { createApp } = await import('../../src/serve/http/app.js');
+  const { DEMO_SENSORS } = await import('../../src/serve/demo.js');
+  const { MANIFEST_FILE } = await import('../../src/tasks/maintenance/artifact.js');
   const store = new SqliteStore({ file: a.db as string });
   await store.upsertAsset({ id: 'm1', site: 'bench', type: 'milling', name: 'm1' });
   for (const s of DEMO_SENSORS) await store.upsertSensor({ assetId: 'm1', id: s.id, unit: s.unit, description: s.column });

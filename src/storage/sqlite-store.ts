@@ -118,6 +118,7 @@ export class SqliteStore implements ReadingStore {
    * (the interface has no such method), so a cached pair stays valid even with other writers.
    */
   private readonly knownSensors = new Map<string, Set<string>>();
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly insertBatch: (rs: readonly Reading[], codes: Uint8Array) => InsertResult;
 
   constructor(opts: SqliteStoreOptions = {}) {
@@ -142,28 +143,35 @@ export class SqliteStore implements ReadingStore {
     });
   }
 
+  /** A prepared statement for `sql`, prepared once and reused (preparing costs more than a point query). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   async upsertAsset(a: Omit<Asset, 'createdAt'>): Promise<Asset> {
-    this.db
-      .prepare('INSERT INTO assets (id, site, type, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET site = excluded.site, type = excluded.type, name = excluded.name')
+    this
+      .stmt('INSERT INTO assets (id, site, type, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET site = excluded.site, type = excluded.type, name = excluded.name')
       .run(a.id, a.site, a.type, a.name, this.now());
     return (await this.getAsset(a.id)) as Asset;
   }
   async getAsset(id: string): Promise<Asset | null> {
-    const r = this.db.prepare('SELECT * FROM assets WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM assets WHERE id = ?').get(id) as Row | undefined;
     return r ? toAsset(r) : null;
   }
   async listAssets(): Promise<Asset[]> {
-    return (this.db.prepare('SELECT * FROM assets ORDER BY id').all() as Row[]).map(toAsset);
+    return (this.stmt('SELECT * FROM assets ORDER BY id').all() as Row[]).map(toAsset);
   }
   async upsertSensor(s: Sensor): Promise<Sensor> {
     if (!(await this.getAsset(s.assetId))) throw new NotFoundError(`Unknown asset '${s.assetId}': create it first (PUT /assets/${s.assetId}).`, { assetId: s.assetId });
-    this.db
-      .prepare('INSERT INTO sensors (asset_id, id, unit, description) VALUES (?, ?, ?, ?) ON CONFLICT (asset_id, id) DO UPDATE SET unit = excluded.unit, description = excluded.description')
+    this
+      .stmt('INSERT INTO sensors (asset_id, id, unit, description) VALUES (?, ?, ?, ?) ON CONFLICT (asset_id, id) DO UPDATE SET unit = excluded.unit, description = excluded.description')
       .run(s.assetId, s.id, s.unit, s.description);
     return { ...s };
   }
   async listSensors(assetId: string): Promise<Sensor[]> {
-    return (this.db.prepare('SELECT * FROM sensors WHERE asset_id = ? ORDER BY id').all(assetId) as Row[]).map(toSensor);
+    return (this.stmt('SELECT * FROM sensors WHERE asset_id = ? ORDER BY id').all(assetId) as Row[]).map(toSensor);
   }
 
   async insertReadings(readings: readonly Reading[]): Promise<InsertResult> {
@@ -188,8 +196,8 @@ export class SqliteStore implements ReadingStore {
   }
 
   async queryReadings(q: ReadingQuery): Promise<Reading[]> {
-    const rows = this.db
-      .prepare('SELECT t, v, q FROM readings WHERE asset_id = ? AND sensor_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?')
+    const rows = this
+      .stmt('SELECT t, v, q FROM readings WHERE asset_id = ? AND sensor_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?')
       .all(q.assetId, q.sensorId, q.from, q.to, q.limit ?? 10_000) as Row[];
     return rows.map((r) => ({ assetId: q.assetId, sensorId: q.sensorId, t: Number(r.t), v: r.v === null ? null : Number(r.v), q: qName(r.q) }));
   }
@@ -197,8 +205,8 @@ export class SqliteStore implements ReadingStore {
   async queryBuckets(q: ReadingQuery & { bucketMs: number }): Promise<ReadingBucket[]> {
     if (!(q.bucketMs > 0) || !Number.isInteger(q.bucketMs)) throw new ConfigError(`bucketMs: expected a positive integer; got ${q.bucketMs}.`, { bucketMs: q.bucketMs });
     // Bad samples are counted but excluded from min/max/avg (OPC UA aggregates skip Bad values).
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .stmt(
         `SELECT CAST((t - @from) / @b AS INTEGER) AS k, MIN(CASE WHEN q < 2 THEN v END) AS mn, MAX(CASE WHEN q < 2 THEN v END) AS mx, AVG(CASE WHEN q < 2 THEN v END) AS av, COUNT(*) AS n, MAX(q) AS worst
          FROM readings WHERE asset_id = @a AND sensor_id = @s AND t >= @from AND t < @to GROUP BY k ORDER BY k LIMIT @limit`,
       )
@@ -216,14 +224,14 @@ export class SqliteStore implements ReadingStore {
   async countReadings(assetId?: string): Promise<number> {
     return Number(
       assetId === undefined
-        ? this.db.prepare('SELECT COUNT(*) FROM readings').pluck().get()
-        : this.db.prepare('SELECT COUNT(*) FROM readings WHERE asset_id = ?').pluck().get(assetId),
+        ? this.stmt('SELECT COUNT(*) FROM readings').pluck().get()
+        : this.stmt('SELECT COUNT(*) FROM readings WHERE asset_id = ?').pluck().get(assetId),
     );
   }
   async deleteReadingsBefore(before: number): Promise<number> {
     // Per series through the primary key (asset, sensor, t): there is no index on t alone.
-    const pairs = this.db.prepare('SELECT asset_id, id FROM sensors').all() as Row[];
-    const del = this.db.prepare('DELETE FROM readings WHERE asset_id = ? AND sensor_id = ? AND t < ?');
+    const pairs = this.stmt('SELECT asset_id, id FROM sensors').all() as Row[];
+    const del = this.stmt('DELETE FROM readings WHERE asset_id = ? AND sensor_id = ? AND t < ?');
     return this.db.transaction(() => {
       let n = 0;
       for (const p of pairs) n += del.run(p.asset_id, p.id, before).changes;
@@ -232,19 +240,19 @@ export class SqliteStore implements ReadingStore {
   }
 
   async insertPrediction(p: Omit<Prediction, 'id'>): Promise<Prediction> {
-    const info = this.db.prepare('INSERT INTO predictions (asset_id, model_id, t, score, label) VALUES (?, ?, ?, ?, ?)').run(p.assetId, p.modelId, p.t, p.score, p.label);
+    const info = this.stmt('INSERT INTO predictions (asset_id, model_id, t, score, label) VALUES (?, ?, ?, ?, ?)').run(p.assetId, p.modelId, p.t, p.score, p.label);
     return { id: Number(info.lastInsertRowid), ...p };
   }
   async listPredictions(assetId: string, limit = 100): Promise<Prediction[]> {
-    const rows = this.db.prepare('SELECT * FROM predictions WHERE asset_id = ? ORDER BY t DESC, id DESC LIMIT ?').all(assetId, limit) as Row[];
+    const rows = this.stmt('SELECT * FROM predictions WHERE asset_id = ? ORDER BY t DESC, id DESC LIMIT ?').all(assetId, limit) as Row[];
     return rows.map((r) => ({ id: Number(r.id), assetId: String(r.asset_id), modelId: Number(r.model_id), t: Number(r.t), score: Number(r.score), label: String(r.label) }));
   }
 
   async raiseAlert(a: { assetId: string; rule: string; severity: AlertSeverity; message: string; value: number | null; dedupKey: string; t: number }): Promise<{ alert: Alert; created: boolean }> {
     const tx = this.db.transaction(() => {
-      const open = this.db.prepare("SELECT * FROM alerts WHERE dedup_key = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1").get(a.dedupKey) as Row | undefined;
+      const open = this.stmt("SELECT * FROM alerts WHERE dedup_key = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1").get(a.dedupKey) as Row | undefined;
       if (open) {
-        this.db.prepare('UPDATE alerts SET occurrences = occurrences + 1, updated_at = ?, value = ? WHERE id = ?').run(a.t, a.value, open.id);
+        this.stmt('UPDATE alerts SET occurrences = occurrences + 1, updated_at = ?, value = ? WHERE id = ?').run(a.t, a.value, open.id);
         return { id: Number(open.id), created: false };
       }
       const info = this.db
@@ -256,7 +264,7 @@ export class SqliteStore implements ReadingStore {
     return { alert: (await this.getAlert(id)) as Alert, created };
   }
   async getAlert(id: number): Promise<Alert | null> {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
     return r ? toAlert(r) : null;
   }
   async listAlerts(f: AlertFilter = {}): Promise<Alert[]> {
@@ -279,68 +287,68 @@ export class SqliteStore implements ReadingStore {
       args.push(f.rule);
     }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[]).map(toAlert);
+    return (this.stmt(sql).all(...args, f.limit ?? 100) as Row[]).map(toAlert);
   }
   async setAlertStatus(id: number, status: 'acknowledged' | 'resolved', by: string, t: number): Promise<Alert> {
     const cur = await this.getAlert(id);
     if (!cur) throw new NotFoundError(`Unknown alert ${id}.`, { alertId: id });
     if (cur.status === 'resolved') return cur;
-    if (status === 'acknowledged') this.db.prepare("UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, updated_at = ? WHERE id = ?").run(by, t, id);
-    else this.db.prepare("UPDATE alerts SET status = 'resolved', updated_at = ? WHERE id = ?").run(t, id);
+    if (status === 'acknowledged') this.stmt("UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, updated_at = ? WHERE id = ?").run(by, t, id);
+    else this.stmt("UPDATE alerts SET status = 'resolved', updated_at = ? WHERE id = ?").run(t, id);
     return (await this.getAlert(id)) as Alert;
   }
 
   async registerModel(m: { name: string; kind: string; dir: string; manifest: Record<string, unknown> }): Promise<ModelRecord> {
     const tx = this.db.transaction(() => {
-      const v = Number(this.db.prepare('SELECT COALESCE(MAX(version), 0) FROM models WHERE name = ?').pluck().get(m.name)) + 1;
+      const v = Number(this.stmt('SELECT COALESCE(MAX(version), 0) FROM models WHERE name = ?').pluck().get(m.name)) + 1;
       return Number(
-        this.db.prepare('INSERT INTO models (name, version, kind, dir, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(m.name, v, m.kind, m.dir, JSON.stringify(m.manifest), this.now())
+        this.stmt('INSERT INTO models (name, version, kind, dir, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(m.name, v, m.kind, m.dir, JSON.stringify(m.manifest), this.now())
           .lastInsertRowid,
       );
     });
     return (await this.getModel(tx())) as ModelRecord;
   }
   async getModel(id: number): Promise<ModelRecord | null> {
-    const r = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM models WHERE id = ?').get(id) as Row | undefined;
     return r ? toModel(r) : null;
   }
   async listModels(): Promise<ModelRecord[]> {
-    return (this.db.prepare('SELECT * FROM models ORDER BY name, version').all() as Row[]).map(toModel);
+    return (this.stmt('SELECT * FROM models ORDER BY name, version').all() as Row[]).map(toModel);
   }
   async deploy(assetId: string, modelId: number, by: string): Promise<Deployment> {
     if (!(await this.getAsset(assetId))) throw new NotFoundError(`Unknown asset '${assetId}'.`, { assetId });
     if (!(await this.getModel(modelId))) throw new NotFoundError(`Unknown model ${modelId}: list registered models with GET /models.`, { modelId });
-    const info = this.db.prepare('INSERT INTO deployments (asset_id, model_id, deployed_at, deployed_by) VALUES (?, ?, ?, ?)').run(assetId, modelId, this.now(), by);
-    return toDeployment(this.db.prepare('SELECT * FROM deployments WHERE id = ?').get(info.lastInsertRowid) as Row);
+    const info = this.stmt('INSERT INTO deployments (asset_id, model_id, deployed_at, deployed_by) VALUES (?, ?, ?, ?)').run(assetId, modelId, this.now(), by);
+    return toDeployment(this.stmt('SELECT * FROM deployments WHERE id = ?').get(info.lastInsertRowid) as Row);
   }
   async currentDeployment(assetId: string): Promise<Deployment | null> {
-    const r = this.db.prepare('SELECT * FROM deployments WHERE asset_id = ? AND rolled_back = 0 ORDER BY id DESC LIMIT 1').get(assetId) as Row | undefined;
+    const r = this.stmt('SELECT * FROM deployments WHERE asset_id = ? AND rolled_back = 0 ORDER BY id DESC LIMIT 1').get(assetId) as Row | undefined;
     return r ? toDeployment(r) : null;
   }
   async rollback(assetId: string): Promise<Deployment | null> {
     const cur = await this.currentDeployment(assetId);
     if (!cur) throw new NotFoundError(`Asset '${assetId}' has no live deployment to roll back.`, { assetId });
-    this.db.prepare('UPDATE deployments SET rolled_back = 1 WHERE id = ?').run(cur.id);
+    this.stmt('UPDATE deployments SET rolled_back = 1 WHERE id = ?').run(cur.id);
     return this.currentDeployment(assetId);
   }
   async deploymentHistory(assetId: string): Promise<Deployment[]> {
-    return (this.db.prepare('SELECT * FROM deployments WHERE asset_id = ? ORDER BY id DESC').all(assetId) as Row[]).map(toDeployment);
+    return (this.stmt('SELECT * FROM deployments WHERE asset_id = ? ORDER BY id DESC').all(assetId) as Row[]).map(toDeployment);
   }
 
   async createToken(name: string, role: Role): Promise<{ token: string; record: TokenRecord }> {
     const token = generateToken();
-    const info = this.db.prepare('INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)').run(name, role, hashToken(token), this.now());
-    return { token, record: toToken(this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(info.lastInsertRowid) as Row) };
+    const info = this.stmt('INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)').run(name, role, hashToken(token), this.now());
+    return { token, record: toToken(this.stmt('SELECT * FROM tokens WHERE id = ?').get(info.lastInsertRowid) as Row) };
   }
   async verifyToken(token: string): Promise<TokenRecord | null> {
-    const r = this.db.prepare('SELECT * FROM tokens WHERE hash = ? AND revoked = 0').get(hashToken(token)) as Row | undefined;
+    const r = this.stmt('SELECT * FROM tokens WHERE hash = ? AND revoked = 0').get(hashToken(token)) as Row | undefined;
     return r ? toToken(r) : null;
   }
   async revokeToken(id: number): Promise<void> {
-    if (this.db.prepare('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id).changes === 0) throw new NotFoundError(`Unknown token ${id}.`, { tokenId: id });
+    if (this.stmt('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id).changes === 0) throw new NotFoundError(`Unknown token ${id}.`, { tokenId: id });
   }
   async listTokens(): Promise<TokenRecord[]> {
-    return (this.db.prepare('SELECT * FROM tokens ORDER BY id').all() as Row[]).map(toToken);
+    return (this.stmt('SELECT * FROM tokens ORDER BY id').all() as Row[]).map(toToken);
   }
 
   /** Raw access for tests and tools (e.g. checking that no plaintext token is stored). */
