@@ -27,3 +27,6 @@ export { failureReportHtml, failureMetricsJson } from './evaluation/failure-repo
 export * from './tasks/scheduling/index.js';
 export * from './io/instances/index.js';
 export * from './tasks/rul/index.js';
+export * from './tasks/vibration/index.js';
+export { readMat, parseMat, formatMat, MI, type MatFile, type MatVariable, type MatSkipped, type MatClass, type MatReadOptions, type MatWriteVariable } from './io/mat.js';
+export * from './tasks/anomaly/index.js';
