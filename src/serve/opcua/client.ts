@@ -52,6 +52,8 @@ export interface OpcuaIngestOptions extends OpcuaConnectOptions {
   readonly onBadNode?: 'fail' | 'skip';
   /** Commit buffered readings at least this often (default 100 ms). */
   readonly flushMs?: number;
+  /** At most this many readings wait for the store; beyond, the oldest are dropped and counted (default 100,000). */
+  readonly maxPending?: number;
   /** Log a line (default: nothing). */
   readonly log?: (line: string) => void;
 }
@@ -258,6 +260,8 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
   sub.on('error', (e: Error) => log(`OPC UA: subscription error: ${e.message}`));
 
   let pending: Reading[] = [];
+  const maxPending = o.maxPending ?? 100_000;
+  let overflowLogged = false;
   const warned = new Set<string>();
   const onChange = (n: NodeMapping, dv: DataValue): void => {
     notifications++;
@@ -273,6 +277,14 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
         log(`OPC UA: ${n.nodeId} (→ ${n.asset}/${n.sensor}) sent a non-numeric ${DataType[dv.value.dataType] ?? '?'} value; such values are not stored`);
       }
       return;
+    }
+    if (pending.length >= maxPending) {
+      // The store cannot keep up: bounded memory rather than an unbounded buffer; drop the oldest.
+      pending.shift();
+      rejected++;
+      core.ingestor.rejected('opcua');
+      if (!overflowLogged) log(`OPC UA: more than ${maxPending} readings waiting for the store; dropping the oldest`);
+      overflowLogged = true;
     }
     pending.push({ assetId: n.asset, sensorId: n.sensor, t, v: v ?? null, q });
   };
@@ -329,7 +341,12 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
     }
   };
   const flush = (): Promise<void> => (flushing = flushing.then(flushNow));
-  const timer = setInterval(() => void flush(), o.flushMs ?? 100);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return; // one flush at a time; the next tick takes everything that arrived meanwhile
+    busy = true;
+    void flush().finally(() => (busy = false));
+  }, o.flushMs ?? 100);
 
   return {
     endpoint: o.endpoint,
