@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../../src/serve/server.js';
 import { startMachineServer, type MachineServer } from '../../src/serve/opcua/machine-server.js';
 import { parseMapping } from '../../src/serve/opcua/mapping.js';
-import { suggestOpcuaMapping } from '../../src/serve/opcua/client.js';
+import { startOpcuaIngestion, suggestOpcuaMapping } from '../../src/serve/opcua/client.js';
+import { createServiceCore } from '../../src/serve/core.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sf-opcua-'));
 /** Client PKI outside $HOME, kept across runs (creating the client certificate takes a moment). */
@@ -210,4 +212,32 @@ describe('OPC UA ingestion (node-opcua server on 127.0.0.1)', () => {
     await svc.close();
     svc = null;
   }, 90_000);
+
+  it('a store that falls behind costs bounded memory: the oldest waiting readings are dropped and counted', async () => {
+    const store = new SqliteStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const insert = store.insertReadings.bind(store);
+    store.insertReadings = async (rs) => {
+      await gate; // the store hangs until released
+      return insert(rs);
+    };
+    const core = createServiceCore(store);
+    const lines: string[] = [];
+    const m = parseMapping({ samplingIntervalMs: 50, publishingIntervalMs: 100, nodes: { [machine.nodeIds['Machine1.ToolWear'] as string]: { asset: 'slow', sensor: 'wear' } } });
+    const ing = await startOpcuaIngestion(core, { endpoint: machine.endpoint, mapping: m, pkiDir, maxPending: 10, log: (l) => lines.push(l) });
+    try {
+      await waitFor(async () => ing.stats().rejected >= 5, 15_000, 'readings to be dropped');
+      // One batch is stuck in the store; behind it at most 10 wait.
+      expect(ing.stats().pending).toBeLessThanOrEqual(10);
+      expect(lines.filter((l) => l.includes('dropping the oldest'))).toEqual(['OPC UA: more than 10 readings waiting for the store; dropping the oldest']);
+      expect(core.metrics.value('shopfloor_readings_rejected_total', { source: 'opcua' })).toBe(ing.stats().rejected);
+    } finally {
+      release();
+      await ing.close();
+      await store.close();
+    }
+    const s = ing.stats();
+    expect(s.stored + s.rejected + s.duplicates).toBe(s.notifications); // every notification accounted for
+  }, 60_000);
 });

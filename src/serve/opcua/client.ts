@@ -70,6 +70,8 @@ export interface OpcuaStats {
   readonly rejected: number;
   /** Reconnections after a lost connection. */
   readonly reconnects: number;
+  /** Readings waiting for the store. */
+  readonly pending: number;
   /** Monitored nodes. */
   readonly nodes: number;
 }
@@ -351,7 +353,7 @@ async function subscribe(core: ServiceCore, client: OPCUAClient, session: Client
   return {
     endpoint: o.endpoint,
     nodes,
-    stats: () => ({ connected, notifications, stored, duplicates, rejected, reconnects, nodes: nodes.length }),
+    stats: () => ({ connected, notifications, stored, duplicates, rejected, reconnects, pending: pending.length, nodes: nodes.length }),
     flush,
     close: async () => {
       clearInterval(timer);
