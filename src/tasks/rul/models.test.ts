@@ -13,12 +13,13 @@ describe('RUL model zoo', () => {
   });
   it('gives trees window features and nets raw windows', () => {
     const w = { x: new Float32Array(2 * 3 * 4), n: 2, shape: [3, 4] };
-    expect(inputOf('gbdt')).toBe('window-stats');
+    expect(inputOf('gbdt')).toBe('window-features');
+    expect(inputOf('gbdt', 'stats')).toBe('window-stats');
     expect(inputOf('cnn1d')).toBe('windows');
     expect(memberInput('window-stats', w).shape).toEqual([14 * 4]);
     expect(memberInput('window-features', w).shape).toEqual([20]);
     expect(memberInput('windows', w)).toBe(w);
-    expect(defaultMemberWindow('gbdt')).toBe(50);
+    expect(defaultMemberWindow('gbdt')).toBe(30);
     expect(defaultMemberWindow('cnn1d')).toBe(30);
   });
   it('lets a member read the last steps of a longer shared window', () => {

@@ -87,14 +87,13 @@ describe('trainRul options and errors', () => {
 });
 
 describe('ensemble', () => {
-  it('averages its members (gbdt + a tiny cnn1d), each on its own window length, and saves both', async () => {
+  it('averages its members (gbdt on multi-scale statistics + a tiny cnn1d) and saves both', async () => {
     const out = path.join(dir, 'ens');
-    const r = await trainRul({ ...csv, data: trainCsv, out, model: 'ensemble', members: ['gbdt', 'cnn1d'], seed: 2, settingsOverride: { epochs: 1, patience: 1 } });
+    const r = await trainRul({ ...csv, data: trainCsv, out, model: 'ensemble', members: ['gbdt', 'cnn1d'], gbdtFeatures: 'stats', window: 20, minHistory: 5, seed: 2, settingsOverride: { epochs: 1, patience: 1 } });
     expect(r.manifest.members.map((m) => m.name)).toEqual(['gbdt', 'cnn1d']);
-    // Default windows per member (gbdt 50, cnn1d 30) read from one shared window of the longest.
-    expect(r.manifest.members.map((m) => m.window)).toEqual([50, 30]);
-    expect(r.manifest.window).toBe(50);
-    expect(r.manifest.minHistory).toBe(15);
+    expect(r.manifest.members.map((m) => m.input)).toEqual(['window-stats', 'windows']);
+    expect(r.manifest.members.map((m) => m.window)).toEqual([20, 20]);
+    expect(r.manifest.minHistory).toBe(5);
     const m = await loadRulModel(out);
     const e = await evaluateRul({ model: out, data: testCsv, format: 'csv', rul: rulFile });
     // The mean of the members' clamped predictions, recomputed here from each member.
@@ -102,8 +101,8 @@ describe('ensemble', () => {
     const { memberInput } = await import('./models.js');
     const { readCsv } = await import('../../io/csv/index.js');
     const series = m.preprocessor.transform(await readCsv(testCsv, { schema: { unit: 'categorical' } }));
-    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-stats', finalWindows(series, 50).samples)) as Promise<Float64Array>);
-    const p1 = await (m.members[1]?.estimator.predict(finalWindows(series, 30).samples) as Promise<Float64Array>);
+    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-stats', finalWindows(series, 20).samples)) as Promise<Float64Array>);
+    const p1 = await (m.members[1]?.estimator.predict(finalWindows(series, 20).samples) as Promise<Float64Array>);
     const c = (v: number): number => Math.min(125, Math.max(0, v));
     e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
   }, 60_000);

@@ -30,7 +30,7 @@ import { groupSplit } from '../../preprocess/splits.js';
 import { slidingWindows } from '../../preprocess/windows.js';
 import { mae, phmScore, rmse } from '../../evaluation/metrics.js';
 import { fileSha256, writeModelDir } from '../maintenance/artifact.js';
-import { DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type RulPreprocessorState } from './data.js';
+import { DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type RulPreprocessorState } from './data.js';
 import './dcnn.js';
 import {
   DEFAULT_ENSEMBLE,
@@ -42,6 +42,7 @@ import {
   inputOf,
   meanPrediction,
   memberInput,
+  type GbdtFeatures,
   type MemberSettings,
   type RulInput,
   type RulMemberName,
@@ -77,15 +78,17 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly out: string;
   /** ['gbdt'] or any of {@link RUL_MODELS}. */
   readonly model?: RulModelName;
-  /** Ensemble members [gbdt, gbdt, gbdt, cnn1d] (three seeded gbdt and the deep CNN). */
+  /** Ensemble members [gbdt, gbdt, gbdt] (a seeded bag of three gbdt). */
   readonly members?: readonly string[];
-  /** Window length in cycles, for every member [per member: gbdt 50, neural nets 30]. */
+  /** Window length in cycles, for every member [per member: see defaultMemberWindow — 30]. */
   readonly window?: number;
   /**
    * Shortest history (cycles) a training window may end at; windows ending earlier than the window
-   * length are edge-padded as short test units are [min(window, 15)].
+   * length are edge-padded as short test units are [the window: fully observed windows only].
    */
   readonly minHistory?: number;
+  /** Statistics gbdt members read: 'basic' (last, mean, slope, min, max) or 'stats' (multi-scale) ['basic']. */
+  readonly gbdtFeatures?: GbdtFeatures;
   /** Cap of the piece-wise linear target [125]. */
   readonly cap?: number;
   /** Operating-setting columns [cmapss: op_setting_1..3; csv: none]. */
@@ -189,7 +192,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const valFraction = o.valFraction ?? 0.2;
   if (!(valFraction > 0 && valFraction < 0.9)) throw new ConfigError(`valFraction: expected a number in (0, 0.9); got ${String(valFraction)}.`, { option: 'val-fraction', value: valFraction });
   const seed = o.seed ?? 42;
-  const minHistory = o.minHistory ?? Math.min(window, DEFAULT_MIN_HISTORY);
+  const minHistory = o.minHistory ?? window;
   if (!Number.isInteger(minHistory) || minHistory < 1 || minHistory > window) {
     throw new ConfigError(`--min-history: expected an integer in [1, ${window}] (the window); got ${String(minHistory)}.`, { option: 'min-history', value: minHistory });
   }
@@ -223,7 +226,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     const copy = members.slice(0, i).filter((m) => m === name).length;
     const options = defaultMemberOptions(name, { ...(o.settingsOverride ?? {}), seed: seed + 1000 * copy });
     const est = createMember(name, options);
-    const input = inputOf(name);
+    const input = inputOf(name, o.gbdtFeatures ?? 'basic');
     const tm = performance.now();
     info(`training ${name} …`);
     const steps = windowOf[i] as number;
