@@ -6,11 +6,13 @@ import { loadAi4i } from '../../src/io/datasets/index.js';
 import { trainFailureModel } from '../../src/tasks/maintenance/failure.js';
 import { dataPath, hasData } from './datasets.js';
 
+// gbdt defaults (src/tasks/maintenance/candidates.ts: 15 leaves, lr 0.05, early stopping on
+// validation logloss) were chosen by CV on the training part only; the split is scored once.
 const BOUNDS: [string, string, string, number][] = [
-  ['gbdt', 'ai4i2020', 'failure F1 (split)', 0.85], // measured 0.859
-  ['gbdt', 'ai4i2020', 'failure F1 (5-fold CV mean)', 0.78], // measured 0.811 ± 0.033
-  ['gbdt', 'ai4i2020', 'ROC-AUC (split)', 0.96], // measured 0.968 — below the 0.97 target
-  ['gbdt', 'ai4i2020', 'ROC-AUC (5-fold CV mean)', 0.97], // measured 0.977
+  ['gbdt', 'ai4i2020', 'failure F1 (split)', 0.85], // measured 0.851 (57 TP, 9 FP, 11 FN): the target, no margin
+  ['gbdt', 'ai4i2020', 'failure F1 (5-fold CV mean)', 0.8], // measured 0.830 ± 0.039
+  ['gbdt', 'ai4i2020', 'ROC-AUC (split)', 0.96], // measured 0.966 — below the 0.97 target
+  ['gbdt', 'ai4i2020', 'ROC-AUC (5-fold CV mean)', 0.97], // measured 0.979 ± 0.004
 ];
 
 describe.skipIf(!hasData('ai4i2020/ai4i2020.csv'))('failure prediction on AI4I 2020', () => {

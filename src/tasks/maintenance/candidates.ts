@@ -26,13 +26,18 @@ export function isNeural(name: FailureModelName): boolean {
  */
 export function makeEstimator(name: FailureModelName, nClasses: number, seed: number, options: Record<string, unknown> = {}): Estimator {
   switch (name) {
+    // gbdt: 15 leaves (was 31), chosen by 5-fold CV on the AI4I training part only (the CLI's own
+    // model-selection folds; test rows unseen), among 12 settings (leaves 7/15/31, λ 10, min child
+    // weight 1, lr 0.02, depth-wise depth 4, row/column subsampling 0.8, no crosses, …): failure-F1
+    // 0.807 → 0.815, PR-AUC 0.880 → 0.885, ROC-AUC 0.9788 → 0.9797 (all settings with crosses were
+    // within one fold-std, 0.010, in ROC-AUC; without crosses F1 fell to 0.72).
     case 'gbdt':
       return new GradientBoostedTrees({
         task: 'classification',
         nClasses,
         nEstimators: 600,
         learningRate: 0.05,
-        maxLeaves: 31,
+        maxLeaves: 15,
         minSamplesLeaf: 10,
         lambda: 1,
         earlyStoppingRounds: 50,
