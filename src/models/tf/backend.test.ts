@@ -17,7 +17,7 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(info.simd).toBe(true);
     expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity']);
+    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity', 'LSTM (fused)', 'GRU (fused)']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 

@@ -19,7 +19,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ShopfloorError, assertOneOf } from '../../core/errors.js';
-import { setFusedRnnThreads } from './kernels/fused-rnn.js';
+import { fusedRnnUnavailable, setFusedRnnThreads } from './kernels/fused-rnn.js';
 import { registerWasmKernels } from './kernels/index.js';
 
 /** Which backend to use. `auto` = tfjs-node if installed, else wasm. */
@@ -41,7 +41,7 @@ export interface BackendInfo {
   readonly threads: number;
   /** Whether the wasm binary with SIMD was loaded (wasm only). */
   readonly simd: boolean;
-  /** Kernels shopfloor registered to fill gaps of the backend. */
+  /** Kernels shopfloor registered to fill gaps of the backend (and its fused LSTM/GRU layers, when built). */
   readonly patchedKernels: readonly string[];
 }
 
@@ -91,7 +91,10 @@ async function setUp(choice: BackendChoice, threads: number): Promise<BackendInf
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(threads);
     setFusedRnnThreads(threads);
-    const patched = registerWasmKernels();
+    const patched = [...registerWasmKernels()];
+    const rnnMissing = fusedRnnUnavailable();
+    if (rnnMissing === null) patched.push('LSTM (fused)', 'GRU (fused)');
+    else console.warn(`shopfloor backend note: fused LSTM/GRU kernels unavailable (${rnnMissing}); recurrent layers use tfjs's per-step path.`);
     if (await tf.setBackend('wasm')) {
       await tf.ready();
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
