@@ -102,5 +102,5 @@ describe('durability', () => {
     expect(acked.length).toBeGreaterThanOrEqual(400);
     expect(acked.filter((t) => !xs.has(t))).toEqual([]);
     expect(httpAcked.filter((t) => !hs.has(t))).toEqual([]);
-  }, 45_000);
+  }, 120_000);
 });
