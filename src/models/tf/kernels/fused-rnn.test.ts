@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
@@ -234,4 +236,30 @@ describe('fused LSTM/GRU training', () => {
     expect(ref[7] as number).toBeLessThan((ref[0] as number) * 0.9);
     for (let e = 0; e < 8; e++) expect(Math.abs((got[e] as number) - (ref[e] as number)), `epoch ${e}`).toBeLessThan(1e-4 + 1e-3 * (ref[e] as number));
   });
+});
+
+describe('fused LSTM/GRU without the built module', () => {
+  it('falls back to the per-step layers with a logged note naming `npm run build`', () => {
+    const backendUrl = new URL('../backend.ts', import.meta.url).href;
+    const layersUrl = new URL('./fused-rnn-layers.ts', import.meta.url).href;
+    const code = `
+      const { initBackend, tf } = await import(${JSON.stringify(backendUrl)});
+      const { fusedLstmLayer } = await import(${JSON.stringify(layersUrl)});
+      const info = await initBackend({ backend: 'wasm' });
+      const layer = fusedLstmLayer({ units: 3, inputShape: [4, 2], recurrentActivation: 'sigmoid' });
+      const y = layer.apply(tf.ones([2, 4, 2]));
+      console.log(JSON.stringify({ shape: y.shape, patched: info.patchedKernels }));
+    `;
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: root,
+      env: { ...process.env, SHOPFLOOR_RNN_WASM: '/nonexistent/rnn.wasm' },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { shape: number[]; patched: string[] };
+    expect(out.shape).toEqual([2, 3]);
+    expect(out.patched).not.toContain('LSTM (fused)');
+    expect(r.stderr + r.stdout).toContain('npm run build');
+  }, 120_000);
 });

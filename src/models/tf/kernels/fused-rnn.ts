@@ -46,7 +46,10 @@ interface RnnExports {
 const JOBS = ['lstmLayerForward', 'lstmLayerBackward', 'gruLayerForward', 'gruLayerBackward'] as const;
 type Job = (typeof JOBS)[number];
 
-/** Where `npm run build:wasm` puts the module: <package root>/build/wasm/rnn.wasm (same depth from src/ and dist/). */
+/**
+ * Where `npm run build:wasm` puts the module: <package root>/build/wasm/rnn.wasm (same depth from src/
+ * and dist/). The environment variable SHOPFLOOR_RNN_WASM overrides the path (tests use it).
+ */
 export const RNN_WASM_URL = new URL('../../../../build/wasm/rnn.wasm', import.meta.url);
 
 const MAX_PAGES = 32768; // 2 GiB: pointers stay below 2^31
@@ -71,7 +74,7 @@ let jobSeq = 0;
  */
 function rnnModule(): Module | null {
   if (mod || loadError) return mod;
-  const file = fileURLToPath(RNN_WASM_URL);
+  const file = process.env['SHOPFLOOR_RNN_WASM'] ?? fileURLToPath(RNN_WASM_URL);
   try {
     if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run build\` (or \`npm run build:wasm\`) to compile asm/rnn.ts`);
     const bytes = readFileSync(file);
