@@ -11,7 +11,7 @@
  *    ±{@link FORECAST_CLIP}.
  * 2. **Forecaster.** A Transformer encoder (the building blocks of src/models/tf/transformer.ts:
  *    linear projection to `dModel`, sinusoidal positional encoding, `layers` pre-LN blocks of multi-head
- *    self-attention and a ReLU feed-forward, final LayerNorm — {@link ForecasterLayerNorm}, the same
+ *    self-attention and a ReLU feed-forward, final LayerNorm — {@link LayerNorm} (transformer.ts), the same
  *    function as tfjs's layer without its slow Tile) reads the last `window` steps of **all**
  *    sensors and predicts the next step of all sensors from the encoding of the last step. Trained on
  *    normal data only, mean squared error, Adam, seeded.
@@ -33,7 +33,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
-import { LastStep, MultiHeadSelfAttention, PositionalEncoding } from '../../models/tf/transformer.js';
+import { LastStep, PositionalEncoding, encoderBlocks } from '../../models/tf/transformer.js';
 import type { Scorer, ScorerState, ScorerStream, SensorSeries } from './scorers.js';
 import { robustLocationScale } from './stats.js';
 
@@ -123,44 +123,6 @@ interface Norm {
   readonly scale: number;
 }
 
-/**
- * Layer normalisation over the last axis (Ba et al. 2016) with broadcasting ops. tfjs-layers'
- * `layerNormalization` tiles the mean, variance, scale and offset to the full input shape, and the wasm
- * backend's Tile kernel took 85 % of a forward pass here (9.7 s of 11.4 s for 2048 windows, measured
- * with tf.profile); this layer computes the same function without Tile.
- */
-export class ForecasterLayerNorm extends tf.layers.Layer {
-  static className = 'ShopfloorForecasterLayerNorm';
-  private gamma: tf.LayerVariable | null = null;
-  private beta: tf.LayerVariable | null = null;
-  private readonly epsilon = 1e-5;
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const d = s[s.length - 1] as number;
-    this.gamma = this.addWeight('gamma', [d], 'float32', tf.initializers.ones());
-    this.beta = this.addWeight('beta', [d], 'float32', tf.initializers.zeros());
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-      const axis = x.rank - 1;
-      const mean = tf.mean(x, axis, true);
-      const centred = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(centred), axis, true);
-      const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, this.epsilon)));
-      return tf.add(tf.mul(normed, (this.gamma as tf.LayerVariable).read()), (this.beta as tf.LayerVariable).read());
-    });
-  }
-}
-tf.serialization.registerClass(ForecasterLayerNorm);
-
 /** Standardised differences of one machine: `f[s][t]`, t ≥ 1 (f[s][0] = 0, never used). */
 function standardisedDiffs(series: SensorSeries, norms: readonly Norm[]): Float64Array[] {
   return series.map((x, s) => {
@@ -212,16 +174,7 @@ export class TransformerForecastScorer implements Scorer {
     const input = tf.input({ shape: [w, nSensors] });
     let x = tf.layers.dense({ units: dModel, kernelInitializer: seeds.glorot() }).apply(input) as tf.SymbolicTensor;
     x = new PositionalEncoding({}).apply(x) as tf.SymbolicTensor;
-    for (let l = 0; l < layers; l++) {
-      const a = new ForecasterLayerNorm({}).apply(x) as tf.SymbolicTensor;
-      const att = new MultiHeadSelfAttention({ dModel, heads, seed: seeds.next() }).apply(a) as tf.SymbolicTensor;
-      x = tf.layers.add().apply([x, att]) as tf.SymbolicTensor;
-      const f = new ForecasterLayerNorm({}).apply(x) as tf.SymbolicTensor;
-      const h = tf.layers.dense({ units: ffUnits, activation: 'relu', kernelInitializer: seeds.he() }).apply(f) as tf.SymbolicTensor;
-      const o = tf.layers.dense({ units: dModel, kernelInitializer: seeds.glorot() }).apply(h) as tf.SymbolicTensor;
-      x = tf.layers.add().apply([x, o]) as tf.SymbolicTensor;
-    }
-    x = new ForecasterLayerNorm({}).apply(x) as tf.SymbolicTensor;
+    x = encoderBlocks(x, { dModel, heads, layers, ffUnits, seeds });
     x = new LastStep({}).apply(x) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: nSensors, kernelInitializer: seeds.glorot() }).apply(x) as tf.SymbolicTensor;
     return tf.model({ inputs: input, outputs: out });

@@ -32,7 +32,7 @@ export {
 export { AutoencoderScorer, INPUT_CLIP, type AutoencoderKind, type AutoencoderOptions } from './autoencoder.js';
 export { IsolationForest, averagePathLength, type IsolationForestOptions, type IsolationForestState } from './isolation-forest.js';
 export { AGGREGATE_MODES, aggregateScores, fitChannelNorms, mergeAlarms, type AggregateMode, type AlarmEvent, type ChannelNorm, type AggregatedScore } from './aggregate.js';
-export { TransformerForecastScorer, ForecasterLayerNorm, FORECAST_CLIP, type ForecasterOptions } from './forecaster.js';
+export { TransformerForecastScorer, FORECAST_CLIP, type ForecasterOptions } from './forecaster.js';
 export { AnomalyDetector, DETECTOR_FORMAT_VERSION, type AnomalyDetectorOptions, type DetectorState, type DetectionResult, type ScorerOptions } from './detector.js';
 export {
   createStreamScorer,
