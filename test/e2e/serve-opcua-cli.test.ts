@@ -64,6 +64,8 @@ describe('serve --opcua-* options', () => {
     const user = await run(['--opcua-endpoint', 'opc.tcp://127.0.0.1:4840', '--opcua-map', bad, '--opcua-user', 'op']);
     expect(user.message).toContain('2 problems'); // the mapping is checked first
     expect(() => parseArgs(['--opcua-security-mode', 'Secure'], serveCommand.options, 'serve')).toThrow(/None, Sign, SignAndEncrypt/);
+    const noUser = await run(['--mqtt-url', 'mqtt://127.0.0.1:1', '--mqtt-password', 'p']);
+    expect([noUser.code, noUser.message]).toEqual(['SF_CONFIG', '--mqtt-password on an external broker needs --mqtt-user (MQTT does not allow a password without a user name).']);
     expect(existsSync(db)).toBe(false); // validated before the store was opened
   }, 120_000);
 

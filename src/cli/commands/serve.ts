@@ -104,6 +104,10 @@ See docs/service.md for the API, the MQTT topics and the alert rules.`,
       return;
     }
     if (opcua && !mapFile) throw new ConfigError('--opcua-endpoint needs --opcua-map FILE (or --opcua-suggest to browse the server and print one).', { option: 'opcua-map' });
+    if (str(opts, 'mqtt-url') && str(opts, 'mqtt-password') && !str(opts, 'mqtt-user')) {
+      // MQTT 3.1.1 (§3.1.2.9) forbids a password without a user name; mqtt.js would loop reconnecting.
+      throw new ConfigError('--mqtt-password on an external broker needs --mqtt-user (MQTT does not allow a password without a user name).', { option: 'mqtt-user' });
+    }
     const demo = opts.demo === true;
     const statusEvery = num(opts, 'status-every') ?? (demo ? 10 : 0);
     const duration = num(opts, 'duration') ?? 0;
