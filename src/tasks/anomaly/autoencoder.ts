@@ -23,6 +23,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
+import { setWeightsFromJSON, weightsToJSON } from './net-weights.js';
 import { SensorBaseline } from './baseline.js';
 import { baselineChannels, fitBaselines, type MachineChannels, type Scorer, type ScorerState, type ScorerStream, type SensorSeries } from './scorers.js';
 
@@ -344,7 +345,7 @@ export class AutoencoderScorer implements Scorer {
 
   toJSON(): ScorerState {
     if (!this.baselines || !this.model) throw new Error(`${this.kind} scorer saved before fit`);
-    const weights = this.model.getWeights().map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    const weights = weightsToJSON(this.model);
     return { kind: this.kind, options: { ...this.o }, baselines: this.baselines.map((b) => b.toJSON()), weights };
   }
 
@@ -353,17 +354,7 @@ export class AutoencoderScorer implements Scorer {
     const a = new AutoencoderScorer(s.kind as AutoencoderKind, s.options as AutoencoderOptions);
     a.baselines = s.baselines.map((b) => SensorBaseline.fromJSON(b));
     const model = a.build(a.baselines.length);
-    const weights = s.weights as { shape: number[]; values: number[] }[] | undefined;
-    if (!Array.isArray(weights) || weights.length !== model.getWeights().length) {
-      model.dispose();
-      throw new Error('weights missing or of the wrong architecture');
-    }
-    const ts = weights.map((w) => tf.tensor(w.values, w.shape));
-    try {
-      model.setWeights(ts);
-    } finally {
-      tf.dispose(ts);
-    }
+    setWeightsFromJSON(model, s.weights);
     a.model = model;
     return a;
   }

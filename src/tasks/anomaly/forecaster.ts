@@ -33,6 +33,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
+import { setWeightsFromJSON, weightsToJSON } from './net-weights.js';
 import { LastStep, PositionalEncoding, encoderBlocks } from '../../models/tf/transformer.js';
 import type { Scorer, ScorerState, ScorerStream, SensorSeries } from './scorers.js';
 import { robustLocationScale } from './stats.js';
@@ -403,7 +404,7 @@ export class TransformerForecastScorer implements Scorer {
 
   toJSON(): ScorerState {
     if (!this.model) throw new Error('transformer scorer saved before fit');
-    const weights = this.model.getWeights().map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    const weights = weightsToJSON(this.model);
     return { kind: 'transformer', options: { ...this.o }, baselines: [], inputNorm: this.inputNorm, errorNorm: this.errorNorm, energyNorm: this.energyNorm, weights };
   }
 
@@ -426,18 +427,7 @@ export class TransformerForecastScorer implements Scorer {
     const S = sc.inputNorm.length;
     if (sc.errorNorm.length !== S || sc.energyNorm.length !== S) throw new Error('inputNorm, errorNorm and energyNorm differ in length');
     const model = sc.build(S);
-    const weights = s.weights as { shape: number[]; values: number[] }[] | undefined;
-    const expected = model.getWeights();
-    if (!Array.isArray(weights) || weights.length !== expected.length || weights.some((wt, i) => wt?.values?.length !== (expected[i] as tf.Tensor).size)) {
-      model.dispose();
-      throw new Error('weights missing or of the wrong architecture');
-    }
-    const ts = weights.map((wt) => tf.tensor(wt.values, wt.shape));
-    try {
-      model.setWeights(ts);
-    } finally {
-      tf.dispose(ts);
-    }
+    setWeightsFromJSON(model, s.weights);
     sc.model = model;
     return sc;
   }
