@@ -10,6 +10,7 @@
  * | dispatch rules   | all 82 jsplib instances    | checker                        | feasible         |
  * | iterated greedy  | flowshop tfs001 (ta001)    | makespan                       | <= 1.01 · 1278   |
  * | readers          | 82 jsplib + 120 Taillard   | sizes                          | = instances.json / DATASETS.md table |
+ * | solve (default)  | all 82 jsplib + 120 Taillard | checker, objective vs bounds | feasible, LB <= objective, >= known lower bound |
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +48,16 @@ describe.skipIf(!hasData(JSPLIB))('JSPLIB job-shop', () => {
       expect(res.objective!, name).toBeGreaterThanOrEqual(known!.lower ?? lb);
     }
   });
+
+  it('solves every instance (default solver, short limit) with a schedule the checker accepts', async () => {
+    for (const name of present) {
+      const p = problemFromInstance(readInstanceFile(dataPath(`jsplib/instances/${name}`)));
+      const res = await solve(p, { timeLimitMs: 300, maxIterations: 2_000, workers: 1, seed: 1 });
+      expect(['feasible', 'optimal'], name).toContain(res.status);
+      expect(checkSchedule(p, res.schedule!).feasible, name).toBe(true);
+      expect(res.objective!, name).toBeGreaterThanOrEqual(Math.max(res.lowerBound!, bks.get(name)!.lower ?? 0));
+    }
+  }, 300_000);
 
   it.each([
     ['ft06', 55],
@@ -88,4 +99,15 @@ describe.skipIf(!hasData(FLOWSHOP))('Taillard flow-shop', () => {
     expect(res.objective!).toBeLessThanOrEqual(Math.floor(1278 * 1.01));
     expect(res.objective!).toBeGreaterThanOrEqual(res.lowerBound!);
   });
+
+  it('solves all 120 Taillard instances (20×5 … 500×20) with schedules the checker accepts', async () => {
+    expect(files).toHaveLength(120);
+    for (const f of files) {
+      const p = problemFromInstance(readInstanceFile(dataPath(`flowshop/taillard1993/${f}`), 'taillard'));
+      const res = await solve(p, { timeLimitMs: 300, maxIterations: 20, workers: 1, seed: 1 });
+      expect(['feasible', 'optimal'], f).toContain(res.status);
+      expect(checkSchedule(p, res.schedule!).feasible, f).toBe(true);
+      expect(res.objective!, f).toBeGreaterThanOrEqual(res.lowerBound!);
+    }
+  }, 600_000);
 });
