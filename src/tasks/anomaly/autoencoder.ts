@@ -23,6 +23,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
+import { assertIntRanges, assertLearningRate } from './net-options.js';
 import { setWeightsFromJSON, weightsToJSON } from './net-weights.js';
 import { SensorBaseline } from './baseline.js';
 import { baselineChannels, fitBaselines, type MachineChannels, type Scorer, type ScorerState, type ScorerStream, type SensorSeries } from './scorers.js';
@@ -83,16 +84,11 @@ function resolve(kind: AutoencoderKind, o: AutoencoderOptions): Resolved {
     ['window', 4, 256],
     ['units', 1, 256],
   ];
-  for (const [k, lo, hi] of ints) {
-    const v = r[k];
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`${k}: expected an integer in [${lo}, ${hi}]; got ${v}.`, { option: k, value: v });
-  }
+  assertIntRanges(r, ints);
   if (!Number.isInteger(r.stride) || r.stride < 1 || r.stride > r.window) {
     throw new ConfigError(`stride: expected an integer in [1, ${r.window}] (the window); got ${r.stride}.`, { option: 'stride', value: r.stride });
   }
-  if (!(r.learningRate > 0 && r.learningRate < 1)) {
-    throw new ConfigError(`learningRate: expected a number in (0, 1); got ${r.learningRate}.`, { option: 'learningRate', value: r.learningRate });
-  }
+  assertLearningRate(r.learningRate);
   new SensorBaseline({ arOrder: r.arOrder, dispersionWindow: r.dispersionWindow });
   return r;
 }

@@ -33,6 +33,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { tf } from '../../models/tf/backend.js';
 import { SeedSource } from '../../models/tf/neural-estimator.js';
+import { assertIntRanges, assertLearningRate } from './net-options.js';
 import { setWeightsFromJSON, weightsToJSON } from './net-weights.js';
 import { LastStep, PositionalEncoding, encoderBlocks } from '../../models/tf/transformer.js';
 import type { Scorer, ScorerState, ScorerStream, SensorSeries } from './scorers.js';
@@ -101,16 +102,11 @@ function resolve(o: ForecasterOptions): Resolved {
     ['maxSamples', 16, 1_000_000],
     ['energyWindow', 2, 256],
   ];
-  for (const [k, lo, hi] of ints) {
-    const v = r[k];
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`${k}: expected an integer in [${lo}, ${hi}]; got ${v}.`, { option: k, value: v });
-  }
+  assertIntRanges(r, ints);
   if (r.dModel % r.heads !== 0) {
     throw new ConfigError(`heads: dModel (${r.dModel}) must be a multiple of heads (${r.heads}).`, { option: 'heads', value: r.heads, dModel: r.dModel });
   }
-  if (!(r.learningRate > 0 && r.learningRate < 1)) {
-    throw new ConfigError(`learningRate: expected a number in (0, 1); got ${r.learningRate}.`, { option: 'learningRate', value: r.learningRate });
-  }
+  assertLearningRate(r.learningRate);
   if (!Number.isInteger(r.seed)) throw new ConfigError(`seed: expected an integer; got ${r.seed}.`, { option: 'seed', value: r.seed });
   return r;
 }
