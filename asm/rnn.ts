@@ -1,6 +1,6 @@
 /**
  * Fused LSTM and GRU recurrences over a whole sequence, forward and backward through time, in
- * WebAssembly with 128-bit SIMD (AssemblyScript; built by `npm run build:wasm` into build/wasm/rnn.wasm).
+ * WebAssembly with 128-bit SIMD (AssemblyScript; re-exported by asm/index.ts, built by `npm run build:wasm` into build/wasm/kernels.wasm).
  *
  * The input projection x·W + b of every time step is one big matmul done by the caller (XNNPACK);
  * these functions run the sequential part (h·U, gates, cell update) for all T steps in one call, on

@@ -38,7 +38,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/random.js';
 import type { Samples } from '../src/models/estimator.js';
-import { fusedRnnThreads } from '../src/models/tf/kernels/fused-rnn.js';
+import { kernelThreads } from '../src/models/tf/kernels/wasm-module.js';
 import { CNN1D, GRU, LSTM, MLP, backendInfo, initBackend, type NeuralEstimator } from '../src/models/tf/index.js';
 import { Transformer } from '../src/models/tf/transformer.js';
 
@@ -265,7 +265,7 @@ async function worker(w: Workload, epochs: number): Promise<void> {
   const out: SideResult = {
     infer_single_ms: lat[lat.length >> 1] ?? NaN,
     infer_batch_per_s: thr,
-    rnn_threads: fusedRnnThreads(),
+    rnn_threads: kernelThreads(),
     epoch_s: stamps,
     epoch_cpu_s: cpu,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,

@@ -19,7 +19,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ShopfloorError, assertOneOf } from '../../core/errors.js';
-import { fusedRnnUnavailable, setFusedRnnThreads } from './kernels/fused-rnn.js';
+import { kernelsUnavailable, setKernelThreads } from './kernels/wasm-module.js';
 import { registerWasmKernels } from './kernels/index.js';
 
 /** Which backend to use. `auto` = tfjs-node if installed, else wasm. */
@@ -90,9 +90,9 @@ async function setUp(choice: BackendChoice, threads: number): Promise<BackendInf
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(threads);
-    setFusedRnnThreads(threads);
+    setKernelThreads(threads);
     const patched = [...registerWasmKernels()];
-    const rnnMissing = fusedRnnUnavailable();
+    const rnnMissing = kernelsUnavailable();
     if (rnnMissing === null) patched.push('LSTM (fused)', 'GRU (fused)');
     else console.warn(`shopfloor backend note: fused LSTM/GRU kernels unavailable (${rnnMissing}); recurrent layers use tfjs's per-step path.`);
     if (await tf.setBackend('wasm')) {

@@ -10,7 +10,8 @@
  * no bias, or activations other than tanh / sigmoid.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedRnn, fusedRnnUnavailable } from './fused-rnn.js';
+import { fusedRnn } from './fused-rnn.js';
+import { kernelsUnavailable } from './wasm-module.js';
 
 type LayerArgs = Parameters<typeof tf.layers.lstm>[0];
 type Kwargs = Record<string, unknown> | undefined;
@@ -50,10 +51,10 @@ function fusable(layer: RnnInternals, inputs: tf.Tensor | tf.Tensor[], kwargs: K
   if (!c.useBias || !c.bias || c.dropout > 0 || c.recurrentDropout > 0) return null;
   const cfg = c.getConfig();
   if (cfg['activation'] !== 'tanh' || cfg['recurrentActivation'] !== 'sigmoid') return null;
-  if (fusedRnnUnavailable() !== null) {
+  if (kernelsUnavailable() !== null) {
     if (!warned) {
       warned = true;
-      console.warn(`shopfloor: fused LSTM/GRU kernels unavailable (${fusedRnnUnavailable() ?? ''}); using tfjs's per-step recurrent layers (much slower).`);
+      console.warn(`shopfloor: fused LSTM/GRU kernels unavailable (${kernelsUnavailable() ?? ''}); using tfjs's per-step recurrent layers (much slower).`);
     }
     return null;
   }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
 import { fusedGruLayer, fusedLstmLayer } from './fused-rnn-layers.js';
-import { fusedRnn, fusedRnnThreads, fusedRnnUnavailable, setFusedRnnThreads } from './fused-rnn.js';
+import { fusedRnn } from './fused-rnn.js';
+import { kernelThreads, kernelsUnavailable, setKernelThreads } from './wasm-module.js';
 
 /**
  * The fused LSTM/GRU (shopfloor's wasm module, asm/rnn.ts) against tfjs's own layers on the reference
@@ -92,7 +93,7 @@ const CASES: Case[] = [
 
 describe('fused LSTM/GRU', () => {
   it('the wasm module is built', () => {
-    expect(fusedRnnUnavailable()).toBeNull();
+    expect(kernelsUnavailable()).toBeNull();
   });
 
   it.each(CASES)('$kind B=$B T=$T F=$F H=$H seq=$seq: wasm fused = tfjs layer on cpu', async (c) => {
@@ -120,7 +121,7 @@ describe('fused LSTM/GRU', () => {
   });
 
   it.each(['lstm', 'gru'] as const)('%s: the batch split over two threads gives the one-thread result', async (kind) => {
-    setFusedRnnThreads(2);
+    setKernelThreads(2);
     const rng = new Rng(5);
     const B = 41;
     const T = 6;
@@ -137,12 +138,12 @@ describe('fused LSTM/GRU', () => {
       });
     // the worker starts asynchronously: wait for it (the first call starts it)
     run1();
-    for (let i = 0; i < 100 && fusedRnnThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fusedRnnThreads()).toBe(2);
+    for (let i = 0; i < 100 && kernelThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(kernelThreads()).toBe(2);
     const two = run1();
-    setFusedRnnThreads(1);
+    setKernelThreads(1);
     const one = run1();
-    setFusedRnnThreads(2);
+    setKernelThreads(2);
     for (let i = 0; i < one.length; i++) expect(maxRelErr(two[i] as Float32Array, one[i] as Float32Array)).toBeLessThan(1e-6);
   });
 
@@ -253,7 +254,7 @@ describe('fused LSTM/GRU without the built module', () => {
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       cwd: root,
-      env: { ...process.env, SHOPFLOOR_RNN_WASM: '/nonexistent/rnn.wasm' },
+      env: { ...process.env, SHOPFLOOR_KERNELS_WASM: '/nonexistent/kernels.wasm' },
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);

@@ -13,7 +13,7 @@
  *   by reference count, as the cpu backend does): LSTM/GRU slice every time step.
  *
  * Not kernels but whole layers: LSTM and GRU run as fused custom-gradient ops (./fused-rnn.ts, compiled
- * from asm/rnn.ts into build/wasm/rnn.wasm) through the layer classes of ./fused-rnn-layers.ts.
+ * from asm/rnn.ts, re-exported by asm/index.ts, into build/wasm/kernels.wasm) through the layer classes of ./fused-rnn-layers.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWasmConfig } from './batch-mat-mul.js';

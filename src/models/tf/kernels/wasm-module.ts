@@ -1,0 +1,221 @@
+/**
+ * shopfloor's own WebAssembly kernel module: asm/index.ts (AssemblyScript, 128-bit SIMD, shared
+ * memory) compiled by `npm run build:wasm` into build/wasm/kernels.wasm. Every fused kernel (LSTM/GRU
+ * in asm/rnn.ts, and whatever else asm/index.ts re-exports) lives in this one module, so they share:
+ *
+ * - one linear memory (shared, growable to 2 GiB) with a stack of regions: a forward pass allocates
+ *   the state its backward pass needs and frees it there ({@link alloc} / {@link free});
+ * - one worker thread running a second instance of the module on the same memory, so a kernel can
+ *   split its batch over two cores with one hand-off per call ({@link runSplit});
+ * - one load-or-explain path: when the .wasm is missing the callers fall back to tfjs ops and
+ *   {@link kernelsUnavailable} says why.
+ *
+ * Kernels are plain exports of the module, called by name; argument lists are i32/f32 numbers and
+ * byte offsets into the module's memory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** The slice of the WebAssembly JS API used here (TypeScript's ES2023 lib without DOM does not declare it). */
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** A kernel export: numbers in, nothing out (results are written to memory). */
+export type KernelFn = (...args: number[]) => void;
+
+/**
+ * Where `npm run build:wasm` puts the module: <package root>/build/wasm/kernels.wasm (same depth from
+ * src/ and dist/). The environment variable SHOPFLOOR_KERNELS_WASM overrides the path (tests use it).
+ */
+export const KERNELS_WASM_URL = new URL('../../../../build/wasm/kernels.wasm', import.meta.url);
+
+const MAX_PAGES = 32768; // 2 GiB: pointers stay below 2^31
+
+export interface KernelModule {
+  /** The module's exports by name. */
+  ex: Record<string, KernelFn> & { heapBase(): number };
+  memory: WasmMemory;
+  bytes: Uint8Array;
+  /** First byte free for buffers. */
+  base: number;
+  /** Control words shared with the worker thread. */
+  ctrl: Int32Array;
+  /** Names of the function exports, in a fixed order (the worker receives an index into it). */
+  names: string[];
+}
+
+let mod: KernelModule | null = null;
+let loadError: string | null = null;
+let threadsWanted = 1;
+let worker: Worker | null = null;
+let jobSeq = 0;
+
+/**
+ * The kernel module, instantiated on first use (synchronously: layers call it from `call`). Returns
+ * null when the .wasm is missing or fails to load; {@link kernelsUnavailable} says why.
+ */
+export function kernelModule(): KernelModule | null {
+  if (mod || loadError) return mod;
+  const file = process.env['SHOPFLOOR_KERNELS_WASM'] ?? fileURLToPath(KERNELS_WASM_URL);
+  try {
+    if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run build\` (or \`npm run build:wasm\`) to compile asm/index.ts`);
+    const bytes = readFileSync(file);
+    const memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    const instance = new WA.Instance(new WA.Module(bytes), { env: { memory, abort: wasmAbort } });
+    const ex = instance.exports as unknown as KernelModule['ex'];
+    const names = Object.keys(ex)
+      .filter((k) => typeof (ex as Record<string, unknown>)[k] === 'function')
+      .sort();
+    const ctrlOff = ex.heapBase();
+    mod = { ex, memory, bytes, base: ctrlOff + 256, ctrl: new Int32Array(memory.buffer, ctrlOff, 64), names };
+  } catch (e) {
+    loadError = e instanceof Error ? e.message : String(e);
+  }
+  return mod;
+}
+
+function wasmAbort(): never {
+  throw new Error('shopfloor kernels.wasm: abort');
+}
+
+/** Why the kernel module is not available (null when it is). */
+export function kernelsUnavailable(): string | null {
+  kernelModule();
+  return loadError;
+}
+
+/**
+ * Threads for the fused kernels (1 or 2: kernels split their batch in two halves). Called by
+ * initBackend with its `threads` option (default: the number of cores).
+ */
+export function setKernelThreads(n: number): void {
+  threadsWanted = Math.max(1, Math.min(2, Math.floor(n)));
+}
+
+/** Threads the fused kernels use now (2 only once the worker has started). */
+export function kernelThreads(): number {
+  return threadsWanted >= 2 && worker && mod && Atomics.load(mod.ctrl, 3) === 1 ? 2 : 1;
+}
+
+// Control words: 0 job sequence (main → worker), 1 job index (-1 = exit), 2 argument count,
+// 3 worker ready, 4 worker status, 5 done sequence (worker → main), 8.. arguments (i32).
+// Arguments travel as i32: kernels take pointers and sizes; pass floats through memory.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { bytes, memory, ctrlOff, names } = workerData;
+const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort() { throw new Error('kernels.wasm abort'); } } }).exports;
+const c = new Int32Array(memory.buffer, ctrlOff, 64);
+Atomics.store(c, 3, 1);
+let seen = Atomics.load(c, 0);
+for (;;) {
+  Atomics.wait(c, 0, seen);
+  seen = Atomics.load(c, 0);
+  if (c[1] < 0) break;
+  const args = [];
+  for (let i = 0; i < c[2]; i++) args.push(c[8 + i]);
+  let status = 0;
+  try { ex[names[c[1]]](...args); } catch (e) { status = 1; }
+  c[4] = status;
+  Atomics.store(c, 5, seen);
+  Atomics.notify(c, 5);
+}
+`;
+
+function ensureWorker(m: KernelModule): boolean {
+  if (threadsWanted < 2) return false;
+  if (!worker) {
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: m.bytes, memory: m.memory, ctrlOff: m.ctrl.byteOffset, names: m.names } });
+    worker.unref();
+    worker.on('error', (e) => {
+      console.warn(`shopfloor: kernel worker thread failed (${e.message}); continuing on one thread.`);
+      threadsWanted = 1;
+    });
+  }
+  return Atomics.load(m.ctrl, 3) === 1;
+}
+
+/**
+ * Run kernel `job` over batch rows [0, B): split in two halves between this thread and the worker
+ * when there is one and B ≥ `minSplit` (smaller batches do not pay for the hand-off), else all here.
+ * `args(b0, nb, part)` gives the argument list for rows [b0, b0 + nb) run as part 0 (this thread) or
+ * 1 (worker); integers only. Returns true when the work was split (callers then add the parts'
+ * partial sums).
+ */
+export function runSplit(m: KernelModule, job: string, B: number, args: (b0: number, nb: number, part: number) => number[], minSplit = 16): boolean {
+  const fn = m.ex[job];
+  if (!fn) throw new Error(`shopfloor kernels.wasm: no export '${job}' (rebuild with npm run build:wasm)`);
+  if (B >= minSplit && B >= 2 && ensureWorker(m)) {
+    const bMain = B >> 1;
+    const a2 = args(bMain, B - bMain, 1);
+    const c = m.ctrl;
+    c[1] = m.names.indexOf(job);
+    c[2] = a2.length;
+    a2.forEach((v, i) => (c[8 + i] = v));
+    const seq = (jobSeq = (jobSeq + 1) | 0);
+    Atomics.store(c, 0, seq);
+    Atomics.notify(c, 0);
+    fn(...args(0, bMain, 0));
+    for (let done = Atomics.load(c, 5); done !== seq; done = Atomics.load(c, 5)) Atomics.wait(c, 5, done);
+    if (c[4] !== 0) throw new Error(`shopfloor kernels.wasm: ${job} failed in the worker thread`);
+    return true;
+  }
+  fn(...args(0, B, 0));
+  return false;
+}
+
+// --- memory: a stack of regions (forward state lives until its backward pass) ---------------------
+
+export interface Region {
+  start: number;
+  end: number;
+  live: boolean;
+}
+const regions: Region[] = [];
+/** Forward states kept for a backward pass that may never come (e.g. a frozen layer): oldest dropped beyond this. */
+const MAX_SAVED = 64;
+
+/**
+ * Allocate one region holding buffers of the given float counts (each 64-byte aligned) on top of
+ * the stack; grows the memory if needed. Returns the region and each buffer's byte offset.
+ */
+export function alloc(m: KernelModule, floats: number[]): { region: Region; offs: number[] } {
+  let p = regions.length ? (regions[regions.length - 1] as Region).end : m.base;
+  const start = p;
+  const offs: number[] = [];
+  for (const n of floats) {
+    offs.push(p);
+    p += Math.ceil((n * 4) / 64) * 64;
+  }
+  if (p > MAX_PAGES * 65536) throw new Error('shopfloor wasm kernels: more than 2 GiB of activations; use a smaller batch');
+  const need = p - m.memory.buffer.byteLength;
+  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
+  const region = { start, end: p, live: true };
+  regions.push(region);
+  return { region, offs };
+}
+
+/** Release a region; the stack shrinks past every released region on top. */
+export function free(region: Region): void {
+  region.live = false;
+  while (regions.length && !(regions[regions.length - 1] as Region).live) regions.pop();
+}
+
+/** Drop the oldest saved forward state when more than 64 are alive (a backward pass that never came). */
+export function evictOld(): void {
+  const live = regions.filter((r) => r.live);
+  if (live.length > MAX_SAVED) (live[0] as Region).live = false;
+}
+
+/** A float32 view of the whole module memory. Take it after the last allocation: memory may grow. */
+export function f32(m: KernelModule): Float32Array {
+  return new Float32Array(m.memory.buffer);
+}
