@@ -4,3 +4,5 @@
  * its own file and is re-exported here; they share the module's memory and worker thread.
  */
 export * from './rnn';
+export * from './gemm';
+export * from './conv';
