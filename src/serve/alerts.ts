@@ -4,7 +4,9 @@
  * Rules (evaluated per asset as readings and scores arrive):
  * - `threshold`: a sensor above `above` (or below `below`);
  * - `rate`: a sensor changing faster than `maxRatePerS` (units per second, absolute);
- * - `score`: the deployed model's failure score above `above`.
+ * - `score`: the deployed model's score above `above` or below `below` (failure probability, RUL,
+ *   anomaly score; `model` restricts the rule to one model task, e.g. `{model: 'rul', below: 20}`);
+ * - `anomaly`: the deployed anomaly detector flags a reading (score above its calibrated threshold).
  * Each has hysteresis (`clear`: the condition ends only when the value is back past this level),
  * a minimum duration (`forMs`: the condition must hold this long before the alert fires) and
  * de-duplication (one unresolved alert per rule and asset: the store counts re-occurrences).
@@ -19,7 +21,23 @@ import type { EventHub } from './events.js';
 export type AlertRule =
   | { readonly id: string; readonly kind: 'threshold'; readonly sensorId: string; readonly above?: number; readonly below?: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string }
   | { readonly id: string; readonly kind: 'rate'; readonly sensorId: string; readonly maxRatePerS: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string }
-  | { readonly id: string; readonly kind: 'score'; readonly above: number; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string };
+  | { readonly id: string; readonly kind: 'score'; readonly above?: number; readonly below?: number; readonly model?: ScoreTask; readonly clear?: number; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string }
+  | { readonly id: string; readonly kind: 'anomaly'; readonly forMs?: number; readonly severity?: AlertSeverity; readonly assetId?: string };
+
+/** Tasks of the models whose scores score rules see. */
+export type ScoreTask = 'failure' | 'rul' | 'anomaly';
+
+/** What a model score carries to the rules besides its value. */
+export interface ScoreInfo {
+  /** Model task (default 'failure'). */
+  readonly task?: ScoreTask;
+  /** Anomaly models: the detector flagged this reading, the threshold and the top sensor. */
+  readonly flagged?: boolean;
+  readonly threshold?: number;
+  readonly sensor?: string;
+}
+
+const TASK_WORDS: Record<ScoreTask, string> = { failure: 'failure score', rul: 'RUL', anomaly: 'anomaly score' };
 
 /** Something that receives every newly raised alert (not re-occurrences). */
 export type AlertSink = (alert: Alert) => void | Promise<void>;
@@ -36,13 +54,15 @@ export function validateRule(r: AlertRule): AlertRule {
   const bad = (msg: string): never => {
     throw new ConfigError(`alert rule '${r.id}': ${msg}`, { rule: r.id });
   };
-  if (r.kind === 'threshold' && r.above === undefined && r.below === undefined) bad('a threshold rule needs above or below.');
-  if (r.kind === 'threshold' && r.above !== undefined && r.below !== undefined) bad('give above or below, not both (use two rules).');
+  if ((r.kind === 'threshold' || r.kind === 'score') && r.above === undefined && r.below === undefined) bad(`a ${r.kind} rule needs above or below.`);
+  if ((r.kind === 'threshold' || r.kind === 'score') && r.above !== undefined && r.below !== undefined) bad('give above or below, not both (use two rules).');
+  if (r.kind === 'score' && r.model !== undefined && !['failure', 'rul', 'anomaly'].includes(r.model)) bad(`model must be 'failure', 'rul' or 'anomaly'; got '${String(r.model)}'.`);
+  if (r.kind === 'anomaly' && 'clear' in r) bad('an anomaly rule clears when the detector stops flagging; it takes no clear level.');
   if (r.kind === 'rate' && !(r.maxRatePerS > 0)) bad('maxRatePerS must be > 0.');
   if (r.forMs !== undefined && !(r.forMs >= 0)) bad('forMs must be >= 0.');
-  if (r.clear !== undefined) {
-    const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'score' ? r.above : (r.above ?? r.below);
-    const isBelow = r.kind === 'threshold' && r.below !== undefined;
+  if (r.kind !== 'anomaly' && r.clear !== undefined) {
+    const trig = r.kind === 'rate' ? r.maxRatePerS : (r.above ?? r.below);
+    const isBelow = r.kind !== 'rate' && r.below !== undefined;
     if (trig !== undefined && (isBelow ? r.clear < trig : r.clear > trig)) bad(`clear (${r.clear}) must be on the safe side of the trigger (${trig}) for hysteresis.`);
   }
   return r;
@@ -69,15 +89,20 @@ export class AlertEngine {
   /** Feed one sensor value (threshold and rate rules). */
   async onValue(assetId: string, sensorId: string, t: number, v: number): Promise<void> {
     for (const r of this.rules) {
-      if (r.kind === 'score' || r.sensorId !== sensorId || !applies(r, assetId)) continue;
+      if (r.kind === 'score' || r.kind === 'anomaly' || r.sensorId !== sensorId || !applies(r, assetId)) continue;
       await this.feedValue(r, assetId, this.stateOf(r, assetId), t, v, false);
     }
   }
-  /** Feed one model score (score rules). */
-  async onScore(assetId: string, t: number, score: number): Promise<void> {
+  /** Feed one model score (score rules; anomaly rules when `info.task` is 'anomaly'). */
+  async onScore(assetId: string, t: number, score: number, info: ScoreInfo = {}): Promise<void> {
+    await this.feedScore(assetId, t, score, info, false);
+  }
+  private async feedScore(assetId: string, t: number, score: number, info: ScoreInfo, dry: boolean): Promise<void> {
+    const task = info.task ?? 'failure';
     for (const r of this.rules) {
-      if (r.kind !== 'score' || !applies(r, assetId)) continue;
-      await this.step(r, assetId, this.stateOf(r, assetId), t, score, false);
+      if (!applies(r, assetId)) continue;
+      if (r.kind === 'score' && (r.model === undefined || r.model === task)) await this.step(r, assetId, this.stateOf(r, assetId), t, score, dry, info);
+      else if (r.kind === 'anomaly' && task === 'anomaly') await this.step(r, assetId, this.stateOf(r, assetId), t, info.flagged ? 1 : 0, dry, { ...info, value: score });
     }
   }
 
@@ -99,6 +124,17 @@ export class AlertEngine {
     const unresolved = [...(await this.store.listAlerts({ status: 'open', limit: 100_000 })), ...(await this.store.listAlerts({ status: 'acknowledged', limit: 100_000 }))];
     const raised = new Set(unresolved.map((a) => a.dedupKey));
     const assets = await this.store.listAssets();
+    const tasks = new Map<number, ScoreTask>();
+    const taskOf = async (modelId: number): Promise<ScoreTask> => {
+      let k = tasks.get(modelId);
+      if (!k) {
+        const rec = await this.store.getModel(modelId).catch(() => null);
+        const t = (rec?.manifest as { task?: unknown } | undefined)?.task;
+        k = t === 'rul' || t === 'anomaly' ? t : 'failure';
+        tasks.set(modelId, k);
+      }
+      return k;
+    };
     let replayed = 0;
     let active = 0;
     let pending = 0;
@@ -109,9 +145,14 @@ export class AlertEngine {
         st.active = raised.has(dedupKey(a.id, r));
         const from = now - (r.forMs ?? 0) - margin;
         const to = now + 86_400_000;
-        if (r.kind === 'score') {
+        if (r.kind === 'score' || r.kind === 'anomaly') {
           const preds = (await this.store.listPredictions(a.id, 100_000)).filter((p) => p.t >= from && p.t < to).reverse();
-          for (const p of preds) await this.step(r, a.id, st, p.t, p.score, true);
+          for (const p of preds) {
+            const task = await taskOf(p.modelId);
+            if (r.kind === 'score' && r.model !== undefined && r.model !== task) continue;
+            if (r.kind === 'anomaly' && task !== 'anomaly') continue;
+            await this.step(r, a.id, st, p.t, r.kind === 'anomaly' ? (p.label === 'anomaly' ? 1 : 0) : p.score, true);
+          }
           replayed += preds.length;
         } else {
           const rs = await this.store.queryReadings({ assetId: a.id, sensorId: r.sensorId, from, to, limit: 100_000 }).catch(() => []);
@@ -125,7 +166,7 @@ export class AlertEngine {
     return { active, pending, replayed };
   }
 
-  private async feedValue(r: Exclude<AlertRule, { kind: 'score' }>, assetId: string, st: RuleState, t: number, v: number, dry: boolean): Promise<void> {
+  private async feedValue(r: Extract<AlertRule, { kind: 'threshold' | 'rate' }>, assetId: string, st: RuleState, t: number, v: number, dry: boolean): Promise<void> {
     let x: number | null = v;
     if (r.kind === 'rate') {
       x = st.lastT !== null && st.lastV !== null && t > st.lastT ? Math.abs(v - st.lastV) / ((t - st.lastT) / 1000) : null;
@@ -149,10 +190,10 @@ export class AlertEngine {
   }
 
   /** Advance one rule's state by one value; `dry` (replay on restore) changes state but raises nothing. */
-  private async step(r: AlertRule, assetId: string, st: RuleState, t: number, x: number, dry: boolean): Promise<void> {
-    const below = r.kind === 'threshold' && r.below !== undefined;
-    const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'score' ? r.above : ((r.above ?? r.below) as number);
-    const clear = r.clear ?? trig;
+  private async step(r: AlertRule, assetId: string, st: RuleState, t: number, x: number, dry: boolean, info: ScoreInfo & { value?: number } = {}): Promise<void> {
+    const below = (r.kind === 'threshold' || r.kind === 'score') && r.below !== undefined;
+    const trig = r.kind === 'rate' ? r.maxRatePerS : r.kind === 'anomaly' ? 0.5 : ((r.above ?? r.below) as number);
+    const clear = r.kind === 'anomaly' ? trig : (r.clear ?? trig);
     const triggered = below ? x < trig : x > trig;
     const cleared = below ? x >= clear : x <= clear;
     if (st.active) {
@@ -174,14 +215,19 @@ export class AlertEngine {
     if (t - st.since < (r.forMs ?? 0)) return;
     st.active = true;
     if (dry) return;
-    const what = r.kind === 'score' ? 'failure score' : r.kind === 'rate' ? `${r.sensorId} rate of change` : r.sensorId;
+    const what = r.kind === 'score' ? TASK_WORDS[info.task ?? 'failure'] : r.kind === 'rate' ? `${r.sensorId} rate of change` : r.kind === 'anomaly' ? 'anomaly' : r.sensorId;
     const cmp = below ? 'below' : 'above';
+    const value = r.kind === 'anomaly' ? (info.value ?? x) : x;
+    const message =
+      r.kind === 'anomaly'
+        ? `${assetId}: anomaly score ${+value.toPrecision(4)} above the detector threshold ${info.threshold === undefined ? '?' : +info.threshold.toPrecision(4)}${info.sensor ? ` (top sensor ${info.sensor})` : ''}${r.forMs ? ` for ${r.forMs} ms` : ''}.`
+        : `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${+trig.toPrecision(4)}${r.forMs ? ` for ${r.forMs} ms` : ''}.`;
     const { alert, created } = await this.store.raiseAlert({
       assetId,
       rule: r.id,
       severity: r.severity ?? 'warning',
-      message: `${assetId}: ${what} ${+x.toPrecision(4)} ${cmp} ${+trig.toPrecision(4)}${r.forMs ? ` for ${r.forMs} ms` : ''}.`,
-      value: x,
+      message,
+      value,
       dedupKey: dedupKey(assetId, r),
       t,
     });

@@ -8,7 +8,14 @@ import type { Alert, Prediction } from '../storage/store.js';
 /** Every event the service publishes. */
 export type ServiceEvent =
   | { readonly type: 'readings'; readonly assetId: string; readonly count: number; readonly t: number }
-  | { readonly type: 'prediction'; readonly prediction: Prediction }
+  | {
+      readonly type: 'prediction';
+      readonly prediction: Prediction;
+      /** Task of the model: 'failure' (score = failure probability), 'rul' (score = remaining useful life), 'anomaly' (score = anomaly score). */
+      readonly task?: 'failure' | 'rul' | 'anomaly';
+      /** Anomaly models: the detector's calibrated threshold (label 'anomaly' when score > threshold). */
+      readonly threshold?: number;
+    }
   | { readonly type: 'alert'; readonly alert: Alert; readonly created: boolean };
 
 /** A typed publish/subscribe hub. Listeners must not throw (errors are swallowed per listener). */

@@ -4,8 +4,9 @@
  */
 import { DataError } from '../core/errors.js';
 import { Table, categoricalColumn, numericColumn, type Column } from '../core/table.js';
-import { loadModelDir, scoreTable, type LoadedModel } from '../tasks/maintenance/artifact.js';
+import { scoreTable, type LoadedModel } from '../tasks/maintenance/artifact.js';
 import type { ModelRecord } from '../storage/store.js';
+import { loadLiveModel, type LiveModel } from './live.js';
 
 /**
  * The sensor id that feeds a model feature: lower case, the unit in brackets dropped, every run of
@@ -28,19 +29,31 @@ export interface Score {
   readonly label: string;
 }
 
-/** Loads registered model directories once and keeps them (keyed by model id). */
+/**
+ * Loads registered model directories once and keeps them (keyed by model id), with their streaming
+ * state (RUL windows, anomaly scorer state per asset; see live.ts).
+ */
 export class ModelCache {
-  private readonly loaded = new Map<number, Promise<LoadedModel>>();
+  private readonly loaded = new Map<number, Promise<LiveModel>>();
 
   /** The loaded model of a registry record (loaded on first use). */
-  get(record: ModelRecord): Promise<LoadedModel> {
+  get(record: ModelRecord): Promise<LiveModel> {
     let p = this.loaded.get(record.id);
     if (!p) {
-      p = loadModelDir(record.dir);
+      p = loadLiveModel(record.dir);
       p.catch(() => this.loaded.delete(record.id));
       this.loaded.set(record.id, p);
     }
     return p;
+  }
+  /** Every loaded model (to reset an asset's streaming state after a deployment change). */
+  async all(): Promise<LiveModel[]> {
+    const out: LiveModel[] = [];
+    for (const p of this.loaded.values()) {
+      const m = await p.catch(() => null);
+      if (m) out.push(m);
+    }
+    return out;
   }
 }
 

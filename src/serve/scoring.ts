@@ -1,15 +1,18 @@
 /**
- * Streaming scoring: per asset, the latest good value of each sensor (a rolling window of one sample
- * per sensor — the failure models score the machine's current state). After each stored batch every
- * affected asset with a live deployment is scored once its model's inputs are all known; the score is
- * stored, published (SSE) and fed to the alert rules. Threshold and rate rules see every value.
+ * Streaming scoring. Failure models: per asset, the latest good value of each sensor (a rolling window
+ * of one sample per sensor — the failure models score the machine's current state); after each stored
+ * batch every affected asset with a live failure deployment is scored once its model's inputs are all
+ * known. RUL and anomaly models: rows (one timestamp, every input sensor) are assembled per asset and
+ * scored in time order — RUL once its window is full, then at every new row; anomaly at every row
+ * (live.ts). Each score is stored, published (SSE) and fed to the alert rules. Threshold and rate rules
+ * see every value.
  */
 import type { ModelRecord, Reading, ReadingStore } from '../storage/store.js';
-import type { AlertEngine } from './alerts.js';
+import type { AlertEngine, ScoreInfo, ScoreTask } from './alerts.js';
 import type { EventHub } from './events.js';
 import type { Metrics } from './metrics.js';
-import type { LoadedModel } from '../tasks/maintenance/artifact.js';
-import { featureSensorId, scoreRows, type FeatureRow, type ModelCache } from './models.js';
+import type { ModelCache } from './models.js';
+import { resetAsset, rulOnRows, type LiveModel, type Row } from './live.js';
 
 /** How long a looked-up deployment is reused without asking the store again. */
 export const DEPLOYMENT_TTL_MS = 1000;
@@ -17,7 +20,7 @@ export const DEPLOYMENT_TTL_MS = 1000;
 /** A live deployment: the registry record and the loaded model. */
 export interface Live {
   readonly rec: ModelRecord;
-  readonly model: LoadedModel;
+  readonly model: LiveModel;
 }
 
 /** Scores assets as their readings arrive. */
@@ -37,7 +40,8 @@ export class ScoringEngine {
   ) {
     metrics.counter('shopfloor_predictions_total', 'Streaming predictions made.');
     metrics.counter('shopfloor_scoring_errors_total', 'Streaming scoring attempts that failed.');
-    this.watched = new Set((alerts?.rules ?? []).flatMap((r) => (r.kind === 'score' ? [] : [r.sensorId])));
+    metrics.counter('shopfloor_scoring_rows_dropped_total', 'RUL/anomaly input rows dropped: late (older than the last row scored) or incomplete while newer rows waited.');
+    this.watched = new Set((alerts?.rules ?? []).flatMap((r) => (r.kind === 'score' || r.kind === 'anomaly' ? [] : [r.sensorId])));
   }
 
   /**
@@ -59,6 +63,8 @@ export class ScoringEngine {
   invalidate(assetId?: string): void {
     if (assetId === undefined) this.deployments.clear();
     else this.deployments.delete(assetId);
+    // A new deployment starts the asset's RUL window and anomaly state afresh.
+    if (assetId !== undefined) void this.models.all().then((ms) => ms.forEach((m) => resetAsset(m, assetId)));
   }
   private async loadDeployment(assetId: string): Promise<Live | null> {
     const dep = await this.store.currentDeployment(assetId);
@@ -77,6 +83,7 @@ export class ScoringEngine {
   /** Feed a stored batch. Never throws: a scoring failure is counted and the stream goes on. */
   async onReadings(readings: readonly Reading[]): Promise<void> {
     const touched = new Map<string, number>();
+    const byAsset = new Map<string, Reading[]>();
     for (const r of readings) {
       if (r.q === 'bad' || r.v === null) continue;
       let m = this.latest.get(r.assetId);
@@ -84,37 +91,79 @@ export class ScoringEngine {
       const cur = m.get(r.sensorId);
       if (!cur || r.t >= cur.t) m.set(r.sensorId, { t: r.t, v: r.v });
       touched.set(r.assetId, Math.max(touched.get(r.assetId) ?? -Infinity, r.t));
+      let b = byAsset.get(r.assetId);
+      if (!b) byAsset.set(r.assetId, (b = []));
+      b.push(r);
       if (this.alerts && this.watched.has(r.sensorId)) await this.alerts.onValue(r.assetId, r.sensorId, r.t, r.v).catch(() => this.metrics.inc('shopfloor_scoring_errors_total'));
     }
     for (const [assetId, t] of touched) {
       try {
-        await this.scoreAsset(assetId, t);
+        const live = await this.deployment(assetId);
+        if (!live) continue;
+        if (live.model.task === 'failure') await this.scoreAsset(assetId, t);
+        else await this.scoreRows(assetId, live, byAsset.get(assetId) ?? []);
       } catch {
         this.metrics.inc('shopfloor_scoring_errors_total');
       }
     }
   }
 
-  /** Score one asset from its latest values; null when no model is deployed or inputs are missing. */
+  /** Score one asset's latest values with its failure model; null when none is deployed or inputs are missing. */
   async scoreAsset(assetId: string, t: number): Promise<number | null> {
     const live = await this.deployment(assetId);
-    if (!live) return null;
+    if (!live || live.model.task !== 'failure') return null;
     const { rec, model } = live;
     const values = this.latest.get(assetId);
-    const row: FeatureRow = {};
-    for (const f of model.manifest.features) {
-      const x = values?.get(featureSensorId(f.name));
+    const row: Record<string, number | null> = {};
+    const feats = model.loaded.manifest.features;
+    for (let j = 0, k = 0; j < feats.length; j++) {
+      const f = feats[j] as (typeof feats)[number];
       if (f.kind === 'numeric') {
+        const x = values?.get(model.sensors[k++] as string);
         if (!x) return null; // not all inputs seen yet
         row[f.name] = x.v;
       } else row[f.name] = null; // categorical inputs are not streamed: encoded as unseen
     }
-    const [s] = await scoreRows(model, [row]);
-    if (!s) return null;
-    const prediction = await this.store.insertPrediction({ assetId, modelId: rec.id, t, score: s.score, label: s.label });
-    this.metrics.inc('shopfloor_predictions_total');
-    this.hub.publish({ type: 'prediction', prediction });
-    if (this.alerts) await this.alerts.onScore(assetId, t, s.score);
+    const s = await model.oneRow.score(row);
+    await this.emit(assetId, rec.id, t, s.score, s.label, { task: 'failure' });
     return s.score;
+  }
+
+  /** RUL and anomaly models: assemble rows from the batch's readings and score the complete ones in time order. */
+  private async scoreRows(assetId: string, live: Live, readings: readonly Reading[]): Promise<void> {
+    const model = live.model;
+    if (model.task === 'failure') return;
+    const index = new Map(model.sensors.map((s, j) => [s, j]));
+    let late = 0;
+    for (const r of readings) {
+      const j = index.get(r.sensorId);
+      if (j !== undefined && !model.rows.put(assetId, r.t, j, r.v as number)) late++;
+    }
+    const before = model.rows.dropped;
+    const rows: Row[] = model.rows.drain(assetId);
+    const dropped = late + model.rows.dropped - before;
+    if (dropped > 0) this.metrics.inc('shopfloor_scoring_rows_dropped_total', {}, dropped);
+    if (rows.length === 0) return;
+    if (model.task === 'rul') {
+      for (const p of await rulOnRows(model, assetId, rows)) await this.emit(assetId, live.rec.id, p.t, p.rul, 'rul', { task: 'rul' });
+      return;
+    }
+    const threshold = model.loaded.detector.threshold;
+    for (const row of rows) {
+      const r = model.stream.push({ asset: assetId, ts: row.t, values: row.values });
+      if (!r.accepted) {
+        this.metrics.inc('shopfloor_scoring_rows_dropped_total');
+        continue;
+      }
+      await this.emit(assetId, live.rec.id, row.t, r.score, r.isAnomaly ? 'anomaly' : 'normal', { task: 'anomaly', flagged: r.isAnomaly, threshold, sensor: model.columns[r.channel] as string });
+    }
+  }
+
+  /** Store, publish and feed a score to the alert rules. */
+  private async emit(assetId: string, modelId: number, t: number, score: number, label: string, info: ScoreInfo & { task: ScoreTask }): Promise<void> {
+    const prediction = await this.store.insertPrediction({ assetId, modelId, t, score, label });
+    this.metrics.inc('shopfloor_predictions_total');
+    this.hub.publish({ type: 'prediction', prediction, task: info.task, ...(info.threshold !== undefined ? { threshold: info.threshold } : {}) });
+    if (this.alerts) await this.alerts.onScore(assetId, t, score, info);
   }
 }

@@ -12,13 +12,15 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { DataError, NotFoundError } from '../../core/errors.js';
 import { parseCsv } from '../../io/csv/index.js';
-import { loadModelDir } from '../../tasks/maintenance/artifact.js';
 import { ID_PATTERN, QUALITIES, ROLES, type Reading, type Role, type TokenRecord } from '../../storage/store.js';
 import type { ServiceCore } from '../core.js';
 import { parseQuality, parseTimestamp, parseValue } from '../ingest.js';
 import { scoreRows, type FeatureRow } from '../models.js';
+import type { LiveModel } from '../live.js';
 import type { ServiceEvent } from '../events.js';
 import { HttpError, errorHandler } from './errors.js';
+import { featureSensorId } from '../models.js';
+import { loadLiveModel } from '../live.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 
 declare module 'fastify' {
@@ -73,13 +75,37 @@ const alert = {
     occurrences: { type: 'integer' },
   },
 } as const;
-const model = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, version: { type: 'integer' }, kind: { type: 'string' }, dir: { type: 'string' }, createdAt: { type: 'integer' } } } as const;
+const model = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    task: { type: 'string', enum: ['failure', 'rul', 'anomaly'], description: "From the manifest: 'failure' (score = failure probability), 'rul' (score = remaining useful life), 'anomaly' (score = anomaly score)." },
+    kind: { type: 'string', description: 'Estimator (failure), model (rul) or detector (anomaly) kind.' },
+    sensors: { type: 'array', items: { type: 'string' }, description: 'Sensor ids the model reads (an asset needs them all to deploy it).' },
+    window: { type: ['integer', 'null'], description: 'RUL: rows per window (the first prediction comes at the window-th complete row).' },
+    threshold: { type: ['number', 'null'], description: 'Anomaly: the calibrated threshold; failure: the decision threshold.' },
+    dir: { type: 'string' },
+    createdAt: { type: 'integer' },
+  },
+} as const;
 const deployment = { type: 'object', properties: { id: { type: 'integer' }, assetId: { type: 'string' }, modelId: { type: 'integer' }, deployedAt: { type: 'integer' }, deployedBy: { type: 'string' }, rolledBack: { type: 'boolean' } } } as const;
 const scoreSchema = { type: 'object', properties: { score: { type: 'number' }, label: { type: 'string' } } } as const;
 const featureRow = { type: 'object', maxProperties: 200, additionalProperties: { type: ['number', 'string', 'null'] } } as const;
 const assetParams = { type: 'object', required: ['assetId'], properties: { assetId: id } } as const;
 const alertParams = { type: 'object', required: ['alertId'], properties: { alertId: intString } } as const;
 const errs = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema } as const;
+
+/** The registry's `kind` of a loaded model: estimator (failure), model (rul) or detector (anomaly). */
+function liveKind(m: LiveModel): string {
+  return m.task === 'failure' ? m.loaded.manifest.kind : m.task === 'rul' ? m.loaded.manifest.model : m.loaded.manifest.detector;
+}
+/** The manifest stored with the registry record (anomaly: with the detector's threshold). */
+function liveManifest(m: LiveModel): Record<string, unknown> {
+  const mf = m.loaded.manifest as unknown as Record<string, unknown>;
+  return m.task === 'anomaly' ? { ...mf, detectorThreshold: m.loaded.detector.threshold } : mf;
+}
 
 /**
  * Build the Fastify app around a service core. Call `await app.ready()` (inject does) before use and
@@ -304,13 +330,21 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
   );
 
   // ---- models and deployments --------------------------------------------------------------------
-  app.get('/models', { schema: { summary: 'Registered model versions.', tags: ['models'], response: { 200: { type: 'array', items: model } } } }, async () => store.listModels());
+  /** Registry record → API shape, with what the manifest says about the model. */
+  const modelOut = (rec: Awaited<ReturnType<typeof store.listModels>>[number]) => {
+    const mf = rec.manifest as Record<string, unknown> & { task?: string; window?: number; threshold?: number | null; features?: { name: string; kind: string }[]; sensors?: string[]; preprocessor?: { settings: string[]; sensors: string[]; regimeNormalizer: unknown } };
+    const task = mf.task === 'rul' || mf.task === 'anomaly' ? mf.task : 'failure';
+    const cols = task === 'failure' ? (mf.features ?? []).filter((f) => f.kind === 'numeric').map((f) => f.name) : task === 'rul' ? [...(mf.preprocessor?.regimeNormalizer ? mf.preprocessor.settings : []), ...(mf.preprocessor?.sensors ?? [])] : (mf.sensors ?? []);
+    const threshold = task === 'anomaly' ? ((mf.detectorThreshold as number | undefined) ?? null) : task === 'failure' ? (mf.threshold ?? null) : null;
+    return { ...rec, task, sensors: cols.map(featureSensorId), window: task === 'rul' ? (mf.window ?? null) : null, threshold };
+  };
+  app.get('/models', { schema: { summary: 'Registered model versions.', tags: ['models'], response: { 200: { type: 'array', items: model } } } }, async () => (await store.listModels()).map(modelOut));
   app.post(
     '/models',
     {
       config: { minRole: 'admin' },
       schema: {
-        summary: 'Register a model directory written by `shopfloor train` (a new version of `name`).',
+        summary: 'Register a model directory written by `shopfloor train` (failure), `train --task rul` or `train --task anomaly` (a new version of `name`).',
         tags: ['models'],
         body: { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: { type: 'string', minLength: 1, maxLength: 4096 }, name: id } },
         response: { 201: model, ...errs },
@@ -319,10 +353,10 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     async (req, reply) => {
       const b = req.body as { dir: string; name?: string };
       const dir = path.resolve(b.dir);
-      const loaded = await loadModelDir(dir); // validates the directory; errors are 4xx
-      const rec = await store.registerModel({ name: b.name ?? path.basename(dir), kind: loaded.manifest.kind, dir, manifest: loaded.manifest as unknown as Record<string, unknown> });
+      const live = await loadLiveModel(dir); // validates the directory and its kind; errors are 4xx
+      const rec = await store.registerModel({ name: b.name ?? path.basename(dir), kind: liveKind(live), dir, manifest: liveManifest(live) });
       void reply.code(201);
-      return rec;
+      return modelOut(rec);
     },
   );
   app.post(
@@ -333,7 +367,24 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     },
     async (req, reply) => {
       const { assetId } = req.params as { assetId: string };
-      const d = await store.deploy(assetId, (req.body as { modelId: number }).modelId, who(req));
+      const modelId = (req.body as { modelId: number }).modelId;
+      const rec = await store.getModel(modelId);
+      const a = await store.getAsset(assetId);
+      if (rec && a) {
+        // Every input sensor of the model must exist on the asset, or it would never be scored.
+        const live = await core.models.get(rec);
+        const have = new Set((await store.listSensors(assetId)).map((x) => x.id));
+        const missing = live.sensors.filter((x) => !have.has(x));
+        if (missing.length > 0) {
+          throw new HttpError(
+            409,
+            'SF_MODEL_SENSORS',
+            `Asset '${assetId}' lacks ${missing.length} sensor(s) that ${live.task} model ${rec.id} ('${rec.name}' v${rec.version}) reads: ${missing.join(', ')}. It reads ${live.sensors.join(', ')}; create the missing ones with PUT /assets/${assetId}/sensors/{sensorId}.`,
+            { assetId, modelId: rec.id, task: live.task, missing, required: [...live.sensors] },
+          );
+        }
+      }
+      const d = await store.deploy(assetId, modelId, who(req));
       core.scoring.invalidate(assetId);
       void reply.code(201);
       return d;
@@ -364,6 +415,16 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     if (!rec) throw new NotFoundError(`Model ${dep.modelId} is gone from the registry.`, { modelId: dep.modelId });
     return { rec, model: await core.models.get(rec) };
   }
+  /** /predict scores one row statelessly: failure models only (RUL and anomaly need the stream). */
+  function failureModel(assetId: string, m: LiveModel): Extract<LiveModel, { task: 'failure' }> {
+    if (m.task === 'failure') return m;
+    throw new HttpError(
+      409,
+      'SF_MODEL_TASK',
+      `Asset '${assetId}' has a ${m.task} model deployed; /predict scores failure models from one row. ${m.task === 'rul' ? 'RUL needs a window of rows' : 'Anomaly scores need the stream'}: send readings and read GET /assets/${assetId}/predictions (or /events).`,
+      { assetId, task: m.task },
+    );
+  }
   app.post(
     '/assets/:assetId/predict',
     {
@@ -379,8 +440,8 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
       const { assetId } = req.params as { assetId: string };
       const { rec, model: m } = await deployedModel(assetId);
       const row: FeatureRow = (req.body as { features?: FeatureRow } | undefined)?.features ?? core.scoring.latestValues(assetId);
-      const [s] = await scoreRows(m, [row]);
-      return { assetId, modelId: rec.id, modelVersion: rec.version, ...s };
+      const s = await failureModel(assetId, m).oneRow.score(row);
+      return { assetId, modelId: rec.id, modelVersion: rec.version, score: s.score, label: s.label };
     },
   );
   app.post(
@@ -397,15 +458,39 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     async (req) => {
       const { assetId } = req.params as { assetId: string };
       const { rec, model: m } = await deployedModel(assetId);
-      return { modelId: rec.id, scores: await scoreRows(m, (req.body as { rows: FeatureRow[] }).rows) };
+      return { modelId: rec.id, scores: await scoreRows(failureModel(assetId, m).loaded, (req.body as { rows: FeatureRow[] }).rows) };
     },
   );
   app.get(
     '/assets/:assetId/predictions',
-    { schema: { summary: 'Stored streaming predictions, newest first.', tags: ['predictions'], params: assetParams, querystring: { type: 'object', additionalProperties: false, properties: { limit: intString } }, response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+    {
+      schema: {
+        summary: "Stored streaming predictions, newest first. `task` says what `score` is: failure probability, RUL (the training data's time unit, e.g. cycles) or anomaly score (`label` 'anomaly' above the detector's threshold, else 'normal').",
+        tags: ['predictions'],
+        params: assetParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: intString } },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { id: { type: 'integer' }, assetId: { type: 'string' }, modelId: { type: 'integer' }, t: { type: 'integer' }, score: { type: 'number' }, label: { type: 'string' }, task: { type: 'string', enum: ['failure', 'rul', 'anomaly'] } },
+            },
+          },
+        },
+      },
+    },
     async (req) => {
       const { limit } = req.query as { limit?: string };
-      return store.listPredictions((req.params as { assetId: string }).assetId, limit ? Math.min(10_000, Number(limit)) : 100);
+      const preds = await store.listPredictions((req.params as { assetId: string }).assetId, limit ? Math.min(10_000, Number(limit)) : 100);
+      const tasks = new Map<number, string>();
+      for (const p of preds) {
+        if (tasks.has(p.modelId)) continue;
+        const rec = await store.getModel(p.modelId);
+        const t = (rec?.manifest as { task?: string } | undefined)?.task;
+        tasks.set(p.modelId, t === 'rul' || t === 'anomaly' ? t : 'failure');
+      }
+      return preds.map((p) => ({ ...p, task: tasks.get(p.modelId) }));
     },
   );
 

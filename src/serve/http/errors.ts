@@ -2,11 +2,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ShopfloorError, type ErrorCode } from '../../core/errors.js';
 
-/** An HTTP-only error (auth, rate limit) with its status and code. */
+/** Codes only the HTTP API uses besides the library's (docs/errors.md, "Live service"). */
+export type HttpErrorCode = ErrorCode | 'SF_MODEL_SENSORS' | 'SF_MODEL_TASK';
+
+/** An HTTP-only error (auth, rate limit, deployment checks) with its status and code. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: ErrorCode,
+    readonly code: HttpErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -16,10 +19,10 @@ export class HttpError extends Error {
 
 /** Body of an error response. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
+  error: { code: HttpErrorCode; message: string; details: Record<string, unknown> };
 }
 
-const body = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({ error: { code, message, details } });
+const body = (code: HttpErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({ error: { code, message, details } });
 
 /**
  * Map any thrown value to a status and body. ShopfloorErrors and Fastify's own 4xx errors keep their

@@ -1,0 +1,250 @@
+/**
+ * The model kinds the live service deploys, read from the model directory's manifest
+ * (`shopfloor-model.json`, field `task`):
+ *
+ * - `failure` (`shopfloor train`, the default task): scores the asset's latest value of each input
+ *   sensor after every stored batch (scoring.ts); the score is the failure probability.
+ * - `rul` (`shopfloor train --task rul`): per asset a rolling window of the model's last `window`
+ *   *rows*; a row is one timestamp at which every input sensor (operating settings and kept sensors)
+ *   has a good value. Once the window is full the model scores every new row (each cycle); the
+ *   prediction is the remaining useful life in the training data's time unit (cycles), clamped to
+ *   [0, cap] as offline. Rows are normalised per row exactly as offline, so a streamed prediction
+ *   equals the offline one of the same window.
+ * - `anomaly` (`shopfloor train --task anomaly`): rows as for RUL, each pushed to the detector's
+ *   online scorer (`createStreamScorer`, the same score as batch `detect`); the prediction is the
+ *   aggregated anomaly score, its label `anomaly` when the score is above the calibrated threshold,
+ *   else `normal`.
+ *
+ * Rows are assembled from readings of any source (HTTP, MQTT per-sensor topics or per-asset messages,
+ * OPC UA): values of one timestamp are collected until complete, and complete rows are used in time
+ * order. A row older than the last row used is late and dropped; an incomplete row that blocks newer
+ * complete ones is dropped once more than {@link MAX_PENDING_ROWS} rows wait behind it (counted in
+ * `shopfloor_scoring_rows_dropped_total`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ModelFormatError, NotFoundError } from '../core/errors.js';
+import { Table, categoricalColumn, numericColumn } from '../core/table.js';
+import { initBackend } from '../models/tf/backend.js';
+import { loadModelDir, type LoadedModel } from '../tasks/maintenance/artifact.js';
+import { loadRulModel, predictWindows, type LoadedRulModel } from '../tasks/rul/rul.js';
+import { loadAnomalyModel, isNeuralDetector, type LoadedAnomalyModel } from '../tasks/anomaly/model-dir.js';
+import { createStreamScorer, type StreamScorer } from '../tasks/anomaly/stream.js';
+import { featureSensorId } from './models.js';
+import { compileOneRow, type OneRowScorer } from './fast-score.js';
+
+/** The model tasks the service deploys. */
+export const LIVE_TASKS = ['failure', 'rul', 'anomaly'] as const;
+export type LiveTask = (typeof LIVE_TASKS)[number];
+
+/** Most incomplete rows kept per asset and model before the oldest is dropped. */
+export const MAX_PENDING_ROWS = 32;
+
+/** A deployed failure model. */
+export interface FailureLive {
+  readonly task: 'failure';
+  readonly loaded: LoadedModel;
+  /** Sensor ids of the numeric inputs (categorical inputs are not streamed). */
+  readonly sensors: readonly string[];
+  /** One-row scorer, bit-identical to the batch path (fast-score.ts). */
+  readonly oneRow: OneRowScorer;
+}
+
+/** A deployed RUL model and its per-asset windows. */
+export interface RulLive {
+  readonly task: 'rul';
+  readonly loaded: LoadedRulModel;
+  /** Input columns in the order rows hold them (operating settings, then kept sensors). */
+  readonly columns: readonly string[];
+  readonly sensors: readonly string[];
+  readonly window: number;
+  readonly rows: RowAssembler;
+  /** Per asset: the last `window` rows (raw values) and their timestamps. */
+  readonly windows: Map<string, { rows: Float64Array[]; ts: number[] }>;
+}
+
+/** A deployed anomaly detector and its online scorer (per-asset state inside). */
+export interface AnomalyLive {
+  readonly task: 'anomaly';
+  readonly loaded: LoadedAnomalyModel;
+  readonly columns: readonly string[];
+  readonly sensors: readonly string[];
+  readonly rows: RowAssembler;
+  readonly stream: StreamScorer;
+}
+
+export type LiveModel = FailureLive | RulLive | AnomalyLive;
+
+/** The task of a model directory, from its manifest. Throws NotFoundError / ModelFormatError. */
+export function readModelTask(dir: string): LiveTask {
+  if (!existsSync(dir)) throw new NotFoundError(`Model directory not found: ${dir}.`, { dir });
+  const mf = path.join(dir, 'shopfloor-model.json');
+  if (!existsSync(mf)) throw new NotFoundError(`${dir} is not a shopfloor model directory: shopfloor-model.json is missing (train one with 'shopfloor train … --out ${dir}').`, { dir });
+  let m: { task?: unknown };
+  try {
+    m = JSON.parse(readFileSync(mf, 'utf8')) as { task?: unknown };
+  } catch (e) {
+    throw new ModelFormatError(`${mf}: not valid JSON (${(e as Error).message}).`, { file: mf });
+  }
+  const task = m?.task;
+  if (typeof task === 'string' && (LIVE_TASKS as readonly string[]).includes(task)) return task as LiveTask;
+  throw new ModelFormatError(
+    `${mf}: the manifest's task is ${JSON.stringify(task ?? null)}; the live service deploys ${LIVE_TASKS.map((t) => `'${t}'`).join(', ')} models (shopfloor train [--task rul|anomaly]).`,
+    { file: mf, task: task ?? null, supported: [...LIVE_TASKS] },
+  );
+}
+
+/** Load a model directory of any deployable kind. Initialises the TensorFlow.js backend when a neural model needs it. */
+export async function loadLiveModel(dir: string): Promise<LiveModel> {
+  const task = readModelTask(dir);
+  if (task === 'failure') {
+    const loaded = await loadModelDir(dir);
+    if (loaded.manifest.backend) await initBackend();
+    const sensors = loaded.manifest.features.filter((f) => f.kind === 'numeric').map((f) => featureSensorId(f.name));
+    return { task, loaded, sensors, oneRow: compileOneRow(loaded) };
+  }
+  if (task === 'rul') {
+    const m0 = JSON.parse(readFileSync(path.join(dir, 'shopfloor-model.json'), 'utf8')) as { members?: { input?: string }[] };
+    if ((m0.members ?? []).some((x) => x.input === 'windows')) await initBackend();
+    const loaded = await loadRulModel(dir);
+    const ps = loaded.manifest.preprocessor;
+    const columns = [...(ps.regimeNormalizer ? ps.settings : []), ...ps.sensors];
+    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length), windows: new Map() };
+  }
+  const m0 = JSON.parse(readFileSync(path.join(dir, 'shopfloor-model.json'), 'utf8')) as { detector?: string };
+  if (isNeuralDetector(String(m0.detector))) await initBackend();
+  const loaded = await loadAnomalyModel(dir);
+  const columns = [...loaded.detector.sensors];
+  return { task, loaded, columns, sensors: columns.map(featureSensorId), rows: new RowAssembler(columns.length), stream: createStreamScorer(loaded.detector) };
+}
+
+/** One complete row: every input sensor at time `t`. */
+export interface Row {
+  readonly t: number;
+  readonly values: Float64Array;
+}
+
+/**
+ * Collects per-asset values of one timestamp into rows (see the module comment). `put` a value of
+ * input `j`; `drain` returns the complete rows of an asset in time order.
+ */
+export class RowAssembler {
+  private readonly assets = new Map<string, { last: number; pending: Map<number, { values: Float64Array; filled: number }> }>();
+  /** Rows dropped (late, or incomplete and blocking). */
+  dropped = 0;
+  constructor(private readonly width: number) {}
+
+  /** Add a value; returns false when the row is late (older than the last row used). */
+  put(assetId: string, t: number, j: number, v: number): boolean {
+    let a = this.assets.get(assetId);
+    if (!a) this.assets.set(assetId, (a = { last: -Infinity, pending: new Map() }));
+    if (t <= a.last) return false;
+    let r = a.pending.get(t);
+    if (!r) {
+      r = { values: new Float64Array(this.width).fill(NaN), filled: 0 };
+      a.pending.set(t, r);
+    }
+    if (Number.isNaN(r.values[j] as number)) r.filled++;
+    r.values[j] = v;
+    return true;
+  }
+
+  /** Complete rows of an asset, ascending; drops blocking incomplete rows beyond MAX_PENDING_ROWS. */
+  drain(assetId: string): Row[] {
+    const a = this.assets.get(assetId);
+    if (!a || a.pending.size === 0) return [];
+    const out: Row[] = [];
+    const times = [...a.pending.keys()].sort((x, y) => x - y);
+    for (const t of times) {
+      const r = a.pending.get(t) as { values: Float64Array; filled: number };
+      if (r.filled === this.width) {
+        out.push({ t, values: r.values });
+        a.pending.delete(t);
+        a.last = t;
+      } else if (a.pending.size > MAX_PENDING_ROWS) {
+        a.pending.delete(t);
+        this.dropped++;
+      } else break;
+    }
+    // Rows now older than the last used one can never be used.
+    for (const t of a.pending.keys()) {
+      if (t <= a.last) {
+        a.pending.delete(t);
+        this.dropped++;
+      }
+    }
+    return out;
+  }
+
+  /** Forget an asset (after a new deployment). */
+  reset(assetId: string): void {
+    this.assets.delete(assetId);
+  }
+}
+
+/** A RUL prediction at the end of a full window. */
+export interface RulPrediction {
+  readonly t: number;
+  readonly rul: number;
+}
+
+/**
+ * Push rows of one asset into its window and predict the RUL at every row that completes a full
+ * window (all windows of the call in one model call).
+ */
+export async function rulOnRows(live: RulLive, assetId: string, rows: readonly Row[]): Promise<RulPrediction[]> {
+  let w = live.windows.get(assetId);
+  if (!w) live.windows.set(assetId, (w = { rows: [], ts: [] }));
+  const W = live.window;
+  const ends: { t: number; rows: Float64Array[] }[] = [];
+  for (const r of rows) {
+    w.rows.push(r.values);
+    w.ts.push(r.t);
+    if (w.rows.length > W) {
+      w.rows.shift();
+      w.ts.shift();
+    }
+    if (w.rows.length === W) ends.push({ t: r.t, rows: [...w.rows] });
+  }
+  if (ends.length === 0) return [];
+  const pred = await predictRulWindows(live, ends.map((e) => e.rows));
+  return ends.map((e, k) => ({ t: e.t, rul: pred[k] as number }));
+}
+
+/**
+ * The RUL of each window (each `window` raw rows of the model's input columns, oldest first),
+ * normalised with the model's preprocessor row by row as offline.
+ */
+export async function predictRulWindows(live: RulLive, windows: readonly (readonly Float64Array[])[]): Promise<Float64Array> {
+  const W = live.window;
+  const ps = live.loaded.manifest.preprocessor;
+  const n = windows.length * W;
+  const unitCodes = new Int32Array(n);
+  const time = new Float64Array(n);
+  const cols = live.columns.map(() => new Float64Array(n));
+  let i = 0;
+  for (const win of windows) {
+    for (let s = 0; s < W; s++, i++) {
+      const row = win[s] as Float64Array;
+      time[i] = s;
+      for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = row[j] as number;
+    }
+  }
+  const table = new Table([
+    categoricalColumn(ps.unit, Array.from(unitCodes, () => 'live')),
+    numericColumn(ps.time, time),
+    ...live.columns.map((c, j) => numericColumn(c, cols[j] as Float64Array)),
+  ]);
+  const series = live.loaded.preprocessor.transform(table);
+  const m = series.nFeatures;
+  const x = series.values instanceof Float32Array ? series.values : Float32Array.from(series.values);
+  return predictWindows(live.loaded, { x, n: windows.length, shape: [W, m] });
+}
+
+/** Forget an asset's streaming state in a live model (after deploy or rollback). */
+export function resetAsset(live: LiveModel, assetId: string): void {
+  if (live.task === 'failure') return;
+  live.rows.reset(assetId);
+  if (live.task === 'rul') live.windows.delete(assetId);
+  else live.stream.remove(assetId);
+}
