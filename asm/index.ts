@@ -6,3 +6,4 @@
 export * from './rnn';
 export * from './gemm';
 export * from './conv';
+export * from './attention';

@@ -1,0 +1,203 @@
+/**
+ * Fused multi-head self-attention (Vaswani et al. 2017, §3.2) forward and backward, in WebAssembly
+ * with 128-bit SIMD (AssemblyScript; re-exported by asm/index.ts, built by `npm run build:wasm`).
+ *
+ * One call per layer and thread does the whole block for a contiguous range of batch rows:
+ * forward  qkv = x·[Wq|Wk|Wv] + [bq|bk|bv]; per row and head P = softmax(Q_h·K_hᵀ/√dk),
+ *          ctx_h = P·V_h; out = ctx·Wo + bo;
+ * backward dWo, dbo, dctx = dout·Woᵀ; per row and head dP = dctx_h·V_hᵀ, dV_h = Pᵀ·dctx_h,
+ *          dS = P∘(dP − rowsum(dP∘P))/√dk, dQ_h = dS·K_h, dK_h = dSᵀ·Q_h; then d[Wq|Wk|Wv],
+ *          d[bq|bk|bv] and dx = dqkv·[Wq|Wk|Wv]ᵀ.
+ * Heads are column blocks of qkv / ctx (no reshapes or transposes of the activations). The weight
+ * gradients a thread writes are partial sums over its rows; the caller adds the parts.
+ * Pointers are byte offsets into the module's memory; matrices are row-major float32.
+ */
+import { gemm, inputGrads, project, zero } from './rnn';
+
+function ld(p: usize): v128 {
+  return v128.load(p);
+}
+
+function st(p: usize, v: v128): void {
+  v128.store(p, v);
+}
+
+function fl(p: usize): f32 {
+  return load<f32>(p);
+}
+
+function fs(p: usize, v: f32): void {
+  store<f32>(p, v);
+}
+
+function vexp(x: v128): v128 {
+  // Cephes expf (as in rnn.ts): x = n·ln2 + r, degree-5 polynomial, 2^n through the exponent bits.
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.4426950408889634)), f32x4.splat(0.5)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(e, pow2);
+}
+
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+/** dst [cols × rows] ← transpose of src [rows × cols] whose rows are `lds` floats apart. */
+export function transposeStrided(rows: i32, cols: i32, src: usize, lds: i32, dst: usize): void {
+  const rs = <usize>lds << 2;
+  const rd = <usize>rows << 2;
+  for (let i = 0; i < rows; i++) {
+    const s = src + <usize>i * rs;
+    const d = dst + (<usize>i << 2);
+    for (let j = 0; j < cols; j++) fs(d + <usize>j * rd, fl(s + (<usize>j << 2)));
+  }
+}
+
+/** In place: every row of s [rows × n] ← softmax(scale · row). */
+function softmaxRows(rows: i32, n: i32, s: usize, scale: f32): void {
+  const n4 = <usize>n << 2;
+  const sc = f32x4.splat(scale);
+  for (let i = 0; i < rows; i++) {
+    const r = s + <usize>i * n4;
+    let mv = f32x4.splat(-Infinity);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) mv = f32x4.max(mv, ld(r + (<usize>j << 2)));
+    let m = hmax(mv);
+    for (; j < n; j++) m = max(m, fl(r + (<usize>j << 2)));
+    const ms = f32x4.splat(m * scale);
+    let sv = f32x4.splat(0);
+    j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const e = vexp(f32x4.sub(f32x4.mul(ld(r + (<usize>j << 2)), sc), ms));
+      st(r + (<usize>j << 2), e);
+      sv = f32x4.add(sv, e);
+    }
+    let sum = hsum(sv);
+    for (; j < n; j++) {
+      const e = Mathf.exp(fl(r + (<usize>j << 2)) * scale - m * scale);
+      fs(r + (<usize>j << 2), e);
+      sum += e;
+    }
+    const inv = f32(1) / sum;
+    const iv = f32x4.splat(inv);
+    j = 0;
+    for (; j + 4 <= n; j += 4) st(r + (<usize>j << 2), f32x4.mul(ld(r + (<usize>j << 2)), iv));
+    for (; j < n; j++) fs(r + (<usize>j << 2), fl(r + (<usize>j << 2)) * inv);
+  }
+}
+
+/** In place: dP [rows × n] ← P∘(dP − rowsum(dP∘P))·scale (the softmax backward, with the score scale). */
+function softmaxBackRows(rows: i32, n: i32, p: usize, dp: usize, scale: f32): void {
+  const n4 = <usize>n << 2;
+  const sc = f32x4.splat(scale);
+  for (let i = 0; i < rows; i++) {
+    const pr = p + <usize>i * n4;
+    const dr = dp + <usize>i * n4;
+    let sv = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) sv = f32x4.add(sv, f32x4.mul(ld(pr + (<usize>j << 2)), ld(dr + (<usize>j << 2))));
+    let dot = hsum(sv);
+    for (; j < n; j++) dot += fl(pr + (<usize>j << 2)) * fl(dr + (<usize>j << 2));
+    const dv = f32x4.splat(dot);
+    j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      st(dr + o, f32x4.mul(f32x4.mul(ld(pr + o), f32x4.sub(ld(dr + o), dv)), sc));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      fs(dr + o, fl(pr + o) * (fl(dr + o) - dot) * scale);
+    }
+  }
+}
+
+/**
+ * Forward for `nb` sequences of T steps, width d, `heads` heads (dk = d / heads). `x` [nb,T,d];
+ * `wqkv` [d,3d] (Wq | Wk | Wv side by side), `bqkv` [3d]; `wo` [d,d], `bo` [d]. Writes `qkv`
+ * [nb·T,3d], `p` [nb,heads,T,T] (attention weights), `ctx` [nb·T,d] (kept for the backward pass) and
+ * `out` [nb·T,d]. `kt` is [dk·T] scratch.
+ */
+export function mhaForward(nb: i32, T: i32, d: i32, heads: i32, x: usize, wqkv: usize, bqkv: usize, wo: usize, bo: usize, qkv: usize, p: usize, ctx: usize, out: usize, kt: usize): void {
+  const rows = nb * T;
+  const dk = d / heads;
+  const d3 = 3 * d;
+  const scale = f32(1) / Mathf.sqrt(<f32>dk);
+  project(rows, d, d3, x, wqkv, bqkv, qkv);
+  zero(ctx, rows * d);
+  const tt = <usize>(T * T) << 2;
+  for (let b = 0; b < nb; b++) {
+    const q0 = qkv + (<usize>(b * T * d3) << 2);
+    const c0 = ctx + (<usize>(b * T * d) << 2);
+    for (let h = 0; h < heads; h++) {
+      const off = <usize>(h * dk) << 2;
+      const s = p + <usize>(b * heads + h) * tt;
+      transposeStrided(T, dk, q0 + (<usize>d << 2) + off, d3, kt);
+      zero(s, T * T);
+      gemm(T, T, dk, q0 + off, d3, 1, kt, T, s, T);
+      softmaxRows(T, T, s, scale);
+      gemm(T, dk, T, s, T, 1, q0 + (<usize>(2 * d) << 2) + off, d3, c0 + off, d);
+    }
+  }
+  project(rows, d, d, ctx, wo, bo, out);
+}
+
+/**
+ * Backward of {@link mhaForward} for the same rows. `wqkvT` [3d,d] and `woT` [d,d] are the
+ * transposed weights; `dout` [nb·T,d]. Writes `dqkv` [nb·T,3d] and `dctx` [nb·T,d] (scratch), the
+ * partial weight gradients `dwqkv` [d,3d], `dbqkv` [3d], `dwo` [d,d], `dbo` [d], and `dx` [nb,T,d].
+ * `sc` is [T·T + dk·T] scratch.
+ */
+export function mhaBackward(nb: i32, T: i32, d: i32, heads: i32, x: usize, wqkvT: usize, woT: usize, qkv: usize, p: usize, ctx: usize, dout: usize, dqkv: usize, dctx: usize, dwqkv: usize, dbqkv: usize, dwo: usize, dbo: usize, dx: usize, sc: usize): void {
+  const rows = nb * T;
+  const dk = d / heads;
+  const d3 = 3 * d;
+  const scale = f32(1) / Mathf.sqrt(<f32>dk);
+  // output projection: dWo = ctxᵀ·dout, dbo = Σ dout, dctx = dout·Woᵀ
+  inputGrads(rows, d, d, ctx, woT, dout, dwo, dbo, dctx);
+  zero(dqkv, rows * d3);
+  const tt = <usize>(T * T) << 2;
+  const dp = sc;
+  const vt = sc + tt;
+  for (let b = 0; b < nb; b++) {
+    const q0 = qkv + (<usize>(b * T * d3) << 2);
+    const g0 = dqkv + (<usize>(b * T * d3) << 2);
+    const c0 = dctx + (<usize>(b * T * d) << 2);
+    for (let h = 0; h < heads; h++) {
+      const off = <usize>(h * dk) << 2;
+      const pb = p + <usize>(b * heads + h) * tt;
+      const qh = q0 + off;
+      const kh = q0 + (<usize>d << 2) + off;
+      const vh = q0 + (<usize>(2 * d) << 2) + off;
+      // dP = dctx_h·V_hᵀ
+      transposeStrided(T, dk, vh, d3, vt);
+      zero(dp, T * T);
+      gemm(T, T, dk, c0 + off, d, 1, vt, T, dp, T);
+      // dV_h = Pᵀ·dctx_h
+      gemm(T, dk, T, pb, 1, T, c0 + off, d, g0 + (<usize>(2 * d) << 2) + off, d3);
+      softmaxBackRows(T, T, pb, dp, scale);
+      // dQ_h = dS·K_h, dK_h = dSᵀ·Q_h
+      gemm(T, dk, T, dp, T, 1, kh, d3, g0 + off, d3);
+      gemm(T, dk, T, dp, 1, T, qh, d3, g0 + (<usize>d << 2) + off, d3);
+    }
+  }
+  inputGrads(rows, d, d3, x, wqkvT, dqkv, dwqkv, dbqkv, dx);
+}
+
+/** dst [cols × rows] ← transpose of the row-major src [rows × cols] (weights for the backward passes). */
+export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  transposeStrided(rows, cols, src, cols, dst);
+}
+
