@@ -21,6 +21,8 @@ export type OneRow = Readonly<Record<string, number | string | null | undefined>
 export interface OneRowScorer {
   /** Failure score (1 − P(first class), or P for one output) and label of one row. */
   score(row: OneRow): Promise<{ score: number; label: string }>;
+  /** True when the preprocessing was compiled (false: a pipeline state this module does not know; the Table path is used). */
+  readonly compiled: boolean;
   /** The model input of one row (for tests): a fresh copy. */
   encode(row: OneRow): Float32Array;
 }
@@ -182,6 +184,7 @@ export function compileOneRow(model: LoadedModel): OneRowScorer {
   };
 
   return {
+    compiled: ok,
     encode(row) {
       return ok ? encodeInto(row) : Float32Array.from(slow(row));
     },

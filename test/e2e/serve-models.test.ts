@@ -1,0 +1,220 @@
+/**
+ * RUL and anomaly deployments in the live service (in-process: createApp + the embedded MQTT broker):
+ * small models trained here on simulator data, registered and deployed through the API, fed readings
+ * over HTTP and MQTT; the stored predictions must equal the offline predictions on the same data
+ * (RUL: predictWindows on every full window of the unit's series; anomaly: detector.detect), and the
+ * alert rules on them must fire as the offline scores say. Plus the refusals.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Table } from '../../src/core/table.js';
+import { writeCsv } from '../../src/io/write.js';
+import { slidingWindows } from '../../src/preprocess/windows.js';
+import { createServiceCore, type ServiceCore } from '../../src/serve/core.js';
+import { createApp } from '../../src/serve/http/app.js';
+import { startBroker, type RunningBroker } from '../../src/serve/mqtt/broker.js';
+import { simulateAnomalyStreams, simulateRunToFailure } from '../../src/sim/index.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import type { Prediction } from '../../src/storage/store.js';
+import { loadAnomalyModel } from '../../src/tasks/anomaly/model-dir.js';
+import { trainAnomalyCommandRun } from '../../src/tasks/anomaly/cli.js';
+import { machinesFromTable } from '../../src/tasks/anomaly/data.js';
+import { loadRulModel, predictWindows, trainRul } from '../../src/tasks/rul/rul.js';
+
+const WINDOW = 8;
+const RUL_BELOW = 25;
+let dir: string;
+let core: ServiceCore;
+let app: FastifyInstance;
+let broker: RunningBroker;
+let client: MqttClient;
+let admin: string;
+let rulDir: string;
+let anomalyDir: string;
+/** The held-out run-to-failure unit streamed into the service. */
+let rulUnit: Table;
+let rulInputs: string[];
+/** The anomaly stream of one machine. */
+let anomalyStream: Table;
+const ANOMALY_SENSORS = ['temperature', 'vibration', 'current'];
+
+type Json = Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<{ status: number; body: Json }> {
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: res.statusCode, body: res.json() as Json };
+}
+const ctx = () => ({ json: true, quiet: true, seed: 42, info() {}, warn() {}, result() {}, progress: () => ({ update() {}, done() {} }) });
+const predictionsOf = async (assetId: string): Promise<Prediction[]> => (await core.store.listPredictions(assetId, 100_000)).reverse();
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sf-serve-models-'));
+  // RUL: 13 units, one regime with settings; train on 12, stream the 13th (run to failure).
+  const sim = simulateRunToFailure({ seed: 7, units: 13, testUnits: 0, sensors: 6, conditions: 1, onsetCycles: [10, 30], degradationCycles: [40, 60] });
+  const units = sim.train.numeric('unit');
+  const trainRows: number[] = [];
+  const heldRows: number[] = [];
+  units.forEach((u, i) => (u === 13 ? heldRows : trainRows).push(i));
+  const keep = ['unit', 'cycle', 'op_setting_1', 'op_setting_2', 'op_setting_3', 's1', 's2', 's3', 's4', 's5', 's6'];
+  const csv = path.join(dir, 'rtf.csv');
+  writeCsv(csv, sim.train.take(trainRows).select(keep));
+  rulUnit = sim.train.take(heldRows);
+  rulDir = path.join(dir, 'rul');
+  await trainRul({ data: csv, format: 'csv', unit: 'unit', time: 'cycle', settings: [], out: rulDir, model: 'gbdt', window: WINDOW, settingsOverride: { epochs: 60 }, seed: 1 });
+  rulInputs = (await loadRulModel(rulDir)).manifest.preprocessor.sensors;
+
+  // Anomaly: a robust-z detector on clean data of one machine; stream a machine with anomalies.
+  const normal = path.join(dir, 'normal.csv');
+  writeCsv(normal, simulateAnomalyStreams({ seed: 8, machines: 1, samples: 1500, sensorsPerMachine: 3 }).clean);
+  anomalyDir = path.join(dir, 'anomaly');
+  await trainAnomalyCommandRun({ data: normal, out: anomalyDir, detector: 'robust-z', 'false-alarm-rate': 0.01, delimiter: 'auto', 'date-order': 'auto', decimal: 'auto' }, ctx() as never);
+  anomalyStream = simulateAnomalyStreams({ seed: 9, machines: 1, samples: 300, sensorsPerMachine: 3, anomaliesPerSensor: 2, kinds: ['spike', 'level_shift'] }).table;
+
+  core = createServiceCore(new SqliteStore({ file: path.join(dir, 'db.sqlite') }), {
+    rules: [
+      { id: 'rul-low', kind: 'score', model: 'rul', below: RUL_BELOW, clear: RUL_BELOW + 10, severity: 'critical' },
+      { id: 'detector', kind: 'anomaly', severity: 'warning' },
+    ],
+  });
+  app = await createApp(core, { rateLimitPerMinute: 0 });
+  admin = (await core.store.createToken('admin', 'admin')).token;
+  broker = await startBroker(core, { port: 0, users: { line: 'pw' } });
+  client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { username: 'line', password: 'pw', reconnectPeriod: 0 });
+  await call('PUT', '/assets/engine-13', { site: 'plant', type: 'engine' });
+  await call('PUT', '/assets/engine-bare', { site: 'plant', type: 'engine' });
+  await call('PUT', '/assets/press-1', { site: 'plant', type: 'press' });
+  for (const s of ['op_setting_1', 'op_setting_2', 'op_setting_3', 's1', 's2', 's3', 's4', 's5', 's6']) await call('PUT', `/assets/engine-13/sensors/${s}`, {});
+  await call('PUT', '/assets/engine-bare/sensors/s1', {});
+  for (const s of ANOMALY_SENSORS) await call('PUT', `/assets/press-1/sensors/${s}`, {});
+}, 120_000);
+
+afterAll(async () => {
+  await client?.endAsync();
+  await broker?.close();
+  await app?.close();
+  await core?.store.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RUL deployment', () => {
+  let modelId = 0;
+  it('registers the RUL model directory with its task, sensors and window', async () => {
+    const r = await call('POST', '/models', { dir: rulDir, name: 'rul-small' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ task: 'rul', kind: 'gbdt', window: WINDOW, sensors: rulInputs });
+    modelId = Number(r.body.id);
+  });
+  it('refuses to deploy it to an asset that lacks its sensors, naming them', async () => {
+    const r = await call('POST', '/assets/engine-bare/deployments', { modelId });
+    expect(r.status).toBe(409);
+    expect(r.body.error?.code).toBe('SF_MODEL_SENSORS');
+    expect(r.body.error?.details.missing).toEqual(rulInputs.filter((s) => s !== 's1'));
+    expect(r.body.error?.message).toContain(rulInputs.filter((s) => s !== 's1').join(', '));
+  });
+  it('streams (HTTP batch, then MQTT per-asset messages): stored RUL = offline predictWindows on every full window; the RUL-low rule fires', async () => {
+    expect((await call('POST', '/assets/engine-13/deployments', { modelId })).status).toBe(201);
+    const n = rulUnit.nRows;
+    const ts = rulUnit.numeric('timestamp');
+    const cols = rulInputs;
+    // First half over HTTP, sensor-major (rows complete only when the last sensor arrives).
+    const half = Math.floor(n / 2);
+    const readings = cols.flatMap((c) => Array.from({ length: half }, (_, i) => ({ asset: 'engine-13', sensor: c, t: ts[i] as number, v: rulUnit.numeric(c)[i] as number })));
+    expect((await call('POST', '/readings', { readings })).status).toBe(200);
+    expect((await predictionsOf('engine-13')).length).toBe(half - WINDOW + 1);
+    // The rest as one MQTT message per cycle.
+    for (let i = half; i < n; i++) {
+      const msg: Record<string, number> = { t: ts[i] as number };
+      for (const c of cols) msg[c] = rulUnit.numeric(c)[i] as number;
+      await client.publishAsync('shopfloor/plant/engine-13', JSON.stringify(msg), { qos: 1 });
+    }
+    const got = await predictionsOf('engine-13');
+    expect(got.length).toBe(n - WINDOW + 1);
+
+    const model = await loadRulModel(rulDir);
+    const series = model.preprocessor.transform(rulUnit);
+    const w = slidingWindows(series, { windowSize: WINDOW });
+    const offline = await predictWindows(model, w.samples);
+    expect(got.map((p) => p.t)).toEqual(Array.from(w.endRows, (r) => ts[r] as number));
+    expect(got.map((p) => p.score)).toEqual(Array.from(offline));
+    expect(got.every((p) => p.label === 'rul' && p.modelId === modelId)).toBe(true);
+    // The unit runs to failure: the RUL comes down, and the rule fired once (one unresolved alert).
+    expect(Math.min(...offline)).toBeLessThan(RUL_BELOW);
+    const alerts = (await call('GET', '/alerts?assetId=engine-13')).body as unknown as { rule: string; value: number; message: string }[];
+    expect(alerts.map((a) => a.rule)).toEqual(['rul-low']);
+    expect(alerts[0]?.value).toBe(offline.find((v) => v < RUL_BELOW));
+    expect(alerts[0]?.message).toMatch(/RUL [\d.]+ below 25/);
+    const listed = (await call('GET', '/assets/engine-13/predictions?limit=1')).body as unknown as { task: string }[];
+    expect(listed[0]?.task).toBe('rul');
+  });
+  it('a late row (older than the last scored one) is dropped and counted, not scored', async () => {
+    const before = (await predictionsOf('engine-13')).length;
+    const readings = rulInputs.map((c) => ({ asset: 'engine-13', sensor: c, t: (rulUnit.numeric('timestamp')[0] as number) + 1, v: 0 }));
+    expect((await call('POST', '/readings', { readings })).status).toBe(200);
+    expect((await predictionsOf('engine-13')).length).toBe(before);
+    expect(core.metrics.value('shopfloor_scoring_rows_dropped_total')).toBeGreaterThanOrEqual(1);
+  });
+  it('/predict on a RUL deployment answers 409 SF_MODEL_TASK', async () => {
+    const r = await call('POST', '/assets/engine-13/predict', { features: { s1: 1 } });
+    expect(r.status).toBe(409);
+    expect(r.body.error?.code).toBe('SF_MODEL_TASK');
+    expect(r.body.error?.message).toContain('/assets/engine-13/predictions');
+  });
+});
+
+describe('anomaly deployment', () => {
+  it('registers and deploys the detector; every streamed reading is scored as detector.detect scores it', async () => {
+    const r = await call('POST', '/models', { dir: anomalyDir });
+    expect(r.status).toBe(201);
+    const det = (await loadAnomalyModel(anomalyDir)).detector;
+    expect(r.body).toMatchObject({ task: 'anomaly', kind: 'robust-z', sensors: ANOMALY_SENSORS, threshold: det.threshold });
+    expect((await call('POST', '/assets/press-1/deployments', { modelId: Number(r.body.id) })).status).toBe(201);
+    const ts = anomalyStream.numeric('timestamp');
+    const n = anomalyStream.nRows;
+    // Half as one HTTP batch (rows interleaved), half over MQTT, one topic per sensor.
+    const half = 150;
+    const readings = Array.from({ length: half }, (_, i) => ANOMALY_SENSORS.map((s) => ({ asset: 'press-1', sensor: s, t: ts[i] as number, v: anomalyStream.numeric(s)[i] as number }))).flat();
+    expect((await call('POST', '/readings', { readings })).status).toBe(200);
+    for (let i = half; i < n; i++) {
+      for (const s of ANOMALY_SENSORS) await client.publishAsync(`shopfloor/plant/press-1/${s}`, JSON.stringify({ t: ts[i], v: anomalyStream.numeric(s)[i] }), { qos: 1 });
+    }
+    const got = await predictionsOf('press-1');
+    const [machine] = machinesFromTable(anomalyStream, { unit: 'machine', time: 'timestamp' }, ANOMALY_SENSORS, 'stream');
+    const offline = det.detect(machine!.series);
+    expect(got.length).toBe(n);
+    expect(got.map((p) => p.t)).toEqual(Array.from(ts));
+    expect(got.map((p) => p.score)).toEqual(Array.from(offline.score));
+    expect(got.map((p) => (p.label === 'anomaly' ? 1 : 0))).toEqual(Array.from(offline.alarm));
+    // The anomaly rule: one alert, its occurrences = the rising edges of the offline alarm.
+    let edges = 0;
+    offline.alarm.forEach((a, i) => (edges += a === 1 && (i === 0 || offline.alarm[i - 1] === 0) ? 1 : 0));
+    expect(edges).toBeGreaterThan(0);
+    const alerts = (await call('GET', '/alerts?assetId=press-1')).body as unknown as { rule: string; occurrences: number; message: string }[];
+    expect(alerts.map((a) => a.rule)).toEqual(['detector']);
+    expect(alerts[0]?.occurrences).toBe(edges);
+    expect(alerts[0]?.message).toMatch(/anomaly score [\d.]+ above the detector threshold/);
+  });
+});
+
+describe('refusals', () => {
+  it('a model directory of a task the service does not deploy: 400 SF_MODEL_FORMAT naming the task and the supported ones', async () => {
+    const d = path.join(dir, 'sched');
+    mkdirSync(d);
+    writeFileSync(path.join(d, 'shopfloor-model.json'), JSON.stringify({ formatVersion: 1, task: 'scheduling' }));
+    const r = await call('POST', '/models', { dir: d });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.code).toBe('SF_MODEL_FORMAT');
+    expect(r.body.error?.message).toMatch(/"scheduling".*'failure', 'rul', 'anomaly'/);
+  });
+  it('a directory without a manifest: 404 SF_NOT_FOUND', async () => {
+    const r = await call('POST', '/models', { dir: path.join(dir, 'nothing-here') });
+    expect(r.status).toBe(404);
+    expect(r.body.error?.code).toBe('SF_NOT_FOUND');
+  });
+  it('the OpenAPI document describes model tasks and the new fields', async () => {
+    const doc = JSON.stringify((await call('GET', '/openapi.json')).body);
+    expect(doc).toContain('remaining useful life');
+  });
+});
