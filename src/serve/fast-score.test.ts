@@ -31,12 +31,13 @@ beforeAll(async () => {
   categorical = await loadModelDir(out);
   // Rows from a different simulation, some values missing (null), some categories unseen or missing.
   const t = simulateMilling({ rows: 300, seed: 7 }).table;
+  const type = t.column('Type') as unknown as { categories: readonly string[]; codes: Int32Array };
   const rng = new Rng(11);
   rows = Array.from({ length: t.nRows }, (_, i) => {
     const r: FeatureRow = {};
     for (const c of ['Air temperature', 'Process temperature', 'Rotational speed', 'Torque', 'Tool wear']) r[c] = rng.uniform(0, 1) < 0.05 ? null : (t.numeric(c)[i] as number);
     const u = rng.uniform(0, 1);
-    r.Type = u < 0.05 ? null : u < 0.1 ? 'X' : (t.column('Type') as { categories: string[]; codes: Int32Array }).categories[(t.column('Type') as { codes: Int32Array }).codes[i] as number] as string;
+    r.Type = u < 0.05 ? null : u < 0.1 ? 'X' : (type.categories[type.codes[i] as number] as string);
     return r;
   });
 }, 120_000);
