@@ -19,6 +19,7 @@
 import { ConfigError, DataError } from '../../core/errors.js';
 import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
+import { fusedAttentionAvailable, fusedSelfAttention } from './kernels/fused-attention.js';
 import { NeuralEstimator, SeedSource, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions, type Regularizer } from './neural-estimator.js';
 import { enumOption, intListOption, intOption } from './options.js';
 
@@ -49,7 +50,9 @@ interface MhsaConfig {
 
 /**
  * Multi-head scaled dot-product self-attention (Vaswani et al. 2017, §3.2): input and output
- * `[batch, steps, dModel]`; weights Wq, Wk, Wv, Wo (dModel × dModel) and their biases.
+ * `[batch, steps, dModel]`; weights Wq, Wk, Wv, Wo (dModel × dModel) and their biases. On the wasm
+ * backend the whole block runs as one fused op per direction (./kernels/fused-attention.ts, compiled
+ * from asm/attention.ts); elsewhere (or without the built module) as tfjs ops.
  */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static className = 'ShopfloorMultiHeadSelfAttention';
@@ -89,6 +92,12 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const read = (v: tf.LayerVariable | null): tf.Tensor => (v as tf.LayerVariable).read();
+      if (x.rank === 3 && x.dtype === 'float32' && fusedAttentionAvailable()) {
+        // One fused wasm op (./kernels/fused-attention.ts) for the whole block, forward and backward.
+        const w = { wq: read(this.wq), wk: read(this.wk), wv: read(this.wv), wo: read(this.wo), bq: read(this.bq), bk: read(this.bk), bv: read(this.bv), bo: read(this.bo) };
+        return fusedSelfAttention(x, w, this.cfg.heads);
+      }
       const [b, t, d] = x.shape;
       const h = this.cfg.heads;
       const dk = d / h;

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../../core/random.js';
+import { initBackend, tf } from '../backend.js';
+import { MultiHeadSelfAttention } from '../transformer.js';
+import { fusedAttentionAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
+import { kernelThreads, setKernelThreads } from './wasm-module.js';
+
+/**
+ * The fused multi-head self-attention (asm/attention.ts through ./fused-attention.ts) against the
+ * same layer's tfjs-op path on the reference `cpu` backend and against central finite differences,
+ * at odd shapes (T = 1 and odd T, head sizes 1, 3, 5, batches of 1, odd and ≥ 16 — split over two
+ * threads), on one thread and on two.
+ */
+
+function randn(rng: Rng, n: number, sd = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal(0, sd);
+  return a;
+}
+
+/** Max abs difference over max(|b|, floor). */
+function maxRelErr(a: Float32Array, b: Float32Array, floor = 1e-3): number {
+  expect(a.length).toBe(b.length);
+  let scale = floor;
+  let err = 0;
+  for (let j = 0; j < a.length; j++) {
+    scale = Math.max(scale, Math.abs(b[j] as number));
+    err = Math.max(err, Math.abs((a[j] as number) - (b[j] as number)));
+  }
+  return err / scale;
+}
+
+const NAMES = ['wq', 'wk', 'wv', 'wo', 'bq', 'bk', 'bv', 'bo'] as const;
+
+/** Random weights in the layer's order (wq, wk, wv, wo, bq, bk, bv, bo). */
+function randWeights(rng: Rng, d: number): Float32Array[] {
+  return NAMES.map((n) => randn(rng, n.startsWith('w') ? d * d : d, n.startsWith('w') ? 0.8 / Math.sqrt(d) : 0.3));
+}
+
+/** Output and the gradients (x, then the 8 weights) of sum(out ∘ w) through the layer. */
+function runLayer(layer: MultiHeadSelfAttention, x: tf.Tensor, w: tf.Tensor): Float32Array[] {
+  return tf.tidy(() => {
+    const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+    const f = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(xi) as tf.Tensor, w));
+    const out = layer.apply(x) as tf.Tensor;
+    const dx = tf.grad(f)(x);
+    const { grads } = tf.variableGrads(() => f(x), vars);
+    return [out, dx, ...vars.map((v) => grads[v.name] as tf.Tensor)].map((t) => new Float32Array(t.dataSync()));
+  });
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+afterAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+interface Case {
+  B: number;
+  T: number;
+  d: number;
+  heads: number;
+}
+
+const CASES: Case[] = [
+  { B: 1, T: 1, d: 4, heads: 1 },
+  { B: 1, T: 3, d: 2, heads: 2 },
+  { B: 3, T: 5, d: 6, heads: 2 },
+  { B: 5, T: 7, d: 12, heads: 4 },
+  { B: 2, T: 30, d: 32, heads: 4 },
+  // batches ≥ 16 are split between two threads (when the worker is up); odd batch and head size 5
+  { B: 17, T: 9, d: 10, heads: 2 },
+  { B: 33, T: 11, d: 9, heads: 3 },
+];
+
+describe('fused multi-head self-attention', () => {
+  it('is available on the wasm backend (module built)', () => {
+    expect(fusedAttentionAvailable()).toBe(true);
+  });
+
+  it.each(CASES)('B=$B T=$T d=$d heads=$heads: wasm fused = the tfjs-op layer on cpu (output and all 9 gradients)', async (c) => {
+    const rng = new Rng(c.B * 1000 + c.T * 10 + c.d);
+    const x = randn(rng, c.B * c.T * c.d);
+    const w = randn(rng, c.B * c.T * c.d);
+    const weights = randWeights(rng, c.d);
+    const results: Float32Array[][] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      const layer = new MultiHeadSelfAttention({ dModel: c.d, heads: c.heads, seed: 1 });
+      layer.apply(tf.zeros([1, c.T, c.d]));
+      layer.setWeights(weights.map((a) => tf.tensor(a, a.length === c.d ? [c.d] : [c.d, c.d])));
+      results.push(runLayer(layer, tf.tensor3d(x, [c.B, c.T, c.d]), tf.tensor3d(w, [c.B, c.T, c.d])));
+      layer.dispose();
+    }
+    await tf.setBackend('wasm');
+    const [ref, got] = results as [Float32Array[], Float32Array[]];
+    const names = ['output', 'dx', ...NAMES.map((n) => `d${n}`)];
+    // dbk is zero in exact arithmetic (a key bias adds the same q·bk to a whole score row, which
+    // the softmax ignores): compare it on the scale of dbq
+    const bqScale = Math.max(1e-3, ...(ref[6] as Float32Array).map(Math.abs));
+    for (let i = 0; i < names.length; i++) {
+      expect(maxRelErr(got[i] as Float32Array, ref[i] as Float32Array, names[i] === 'dbk' ? bqScale : 1e-3), names[i]).toBeLessThan(3e-5);
+    }
+  });
+
+  it('the batch split over two threads gives the one-thread result', async () => {
+    setKernelThreads(2);
+    const rng = new Rng(8);
+    const [B, T, d, heads] = [37, 13, 12, 3];
+    const ts = [tf.tensor(randn(rng, B * T * d), [B, T, d]), ...randWeights(rng, d).map((a) => tf.tensor(a, a.length === d ? [d] : [d, d]))];
+    const w = tf.tensor(randn(rng, B * T * d), [B, T, d]);
+    const f = (...a: tf.Tensor[]): tf.Scalar => {
+      const [x, wq, wk, wv, wo, bq, bk, bv, bo] = a as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      return tf.sum(tf.mul(fusedSelfAttention(x, { wq, wk, wv, wo, bq, bk, bv, bo }, heads), w));
+    };
+    const run1 = (): Float32Array[] => tf.tidy(() => [f(...ts), ...tf.grads(f)(ts)].map((t) => new Float32Array(t.dataSync())));
+    run1();
+    for (let i = 0; i < 100 && kernelThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(kernelThreads()).toBe(2);
+    const two = run1();
+    setKernelThreads(1);
+    expect(kernelThreads()).toBe(1);
+    const one = run1();
+    setKernelThreads(2);
+    // [loss, dx, dwq, dwk, dwv, dwo, dbq, dbk (zero up to rounding: see above), dbv, dbo]
+    const bqScale = Math.max(1e-3, ...(one[6] as Float32Array).map(Math.abs));
+    for (let i = 0; i < one.length; i++) expect(maxRelErr(two[i] as Float32Array, one[i] as Float32Array, i === 7 ? bqScale : 1e-3), `output ${i}`).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [1, 1, 3, 1, 1],
+    [3, 5, 6, 2, 1],
+    [2, 4, 5, 1, 2],
+    [19, 3, 6, 3, 2],
+  ] as const)('B=%i T=%i d=%i heads=%i (%i threads): gradients match central finite differences', async (B, T, d, heads, threads) => {
+    setKernelThreads(threads);
+    const rng = new Rng(31 + B * 7 + T * 3 + d);
+    const inputs = [randn(rng, B * T * d), ...randWeights(rng, d)];
+    const shapes = [[B, T, d], ...NAMES.map((n) => (n.startsWith('w') ? [d, d] : [d]))];
+    const w = randn(rng, B * T * d);
+    const fn = (ts: tf.Tensor[]): tf.Scalar => {
+      const [x, wq, wk, wv, wo, bq, bk, bv, bo] = ts as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      return tf.sum(tf.mul(fusedSelfAttention(x, { wq, wk, wv, wo, bq, bk, bv, bo } satisfies AttentionWeights, heads), tf.tensor(w, [B, T, d])));
+    };
+    // the loss of the perturbed inputs summed in float64 (float32 sums would swamp the differences)
+    const loss = (arrs: Float32Array[]): number =>
+      tf.tidy(() => {
+        const [x, wq, wk, wv, wo, bq, bk, bv, bo] = arrs.map((a, i) => tf.tensor(a, shapes[i])) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const out = fusedSelfAttention(x, { wq, wk, wv, wo, bq, bk, bv, bo }, heads).dataSync();
+        let s = 0;
+        for (let i = 0; i < out.length; i++) s += (out[i] as number) * (w[i] as number);
+        return s;
+      });
+    const analytic = tf.tidy(() => tf.grads((...ts: tf.Tensor[]) => fn(ts))(inputs.map((a, i) => tf.tensor(a, shapes[i]))).map((t) => new Float32Array(t.dataSync())));
+    if (threads === 2) {
+      for (let i = 0; i < 100 && kernelThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    const eps = 1e-2;
+    for (let which = 0; which < inputs.length; which++) {
+      const src = inputs[which] as Float32Array;
+      const picks = [...new Set([0, src.length - 1, Math.floor(src.length / 3), Math.floor((2 * src.length) / 3)])];
+      for (const k of picks) {
+        const plus = inputs.map((a) => a.slice());
+        const minus = inputs.map((a) => a.slice());
+        (plus[which] as Float32Array)[k] = (src[k] as number) + eps;
+        (minus[which] as Float32Array)[k] = (src[k] as number) - eps;
+        const fd = (loss(plus) - loss(minus)) / (2 * eps);
+        const an = (analytic[which] as Float32Array)[k] as number;
+        expect(Math.abs(fd - an), `input ${which} coordinate ${k}: fd ${fd} analytic ${an}`).toBeLessThan(3e-3 + 3e-3 * Math.abs(an));
+      }
+    }
+    setKernelThreads(2);
+  });
+});
