@@ -45,11 +45,12 @@ function copyF(dst: usize, src: usize, n: i32): void {
  */
 function padRows(dst: usize, src: usize, W: i32, C: i32, padL: i32, Wp: i32): void {
   const row = <usize>C << 2;
-  const n = min(W, Wp - padL);
-  if (padL > 0) memory.fill(dst, 0, <usize>padL * row);
-  if (n > 0) memory.copy(dst + <usize>padL * row, src, <usize>n * row);
-  const tail = Wp - padL - max(n, 0);
-  if (tail > 0) memory.fill(dst + <usize>(padL + max(n, 0)) * row, 0, <usize>tail * row);
+  const lead = min(padL, Wp);
+  const n = max(0, min(W, Wp - lead));
+  if (lead > 0) memory.fill(dst, 0, <usize>lead * row);
+  if (n > 0) memory.copy(dst + <usize>lead * row, src, <usize>n * row);
+  const tail = Wp - lead - n;
+  if (tail > 0) memory.fill(dst + <usize>(lead + n) * row, 0, <usize>tail * row);
 }
 
 /**

@@ -5,6 +5,9 @@
  * only the ratio means anything).
  *
  *   npx tsx bench/engine-baseline.bench.ts [--epochs 3] [--only mlp-table,cnn-table,lstm-windows]
+ *   npx tsx bench/engine-baseline.bench.ts --kernels    # GFLOP/s of the 1-D convolution kernels
+ *
+ * SHOPFLOOR_CONV_KERNELS=0 runs ours without shopfloor's 1-D convolution kernels (tfjs/XNNPACK path).
  *
  * Workloads:
  * - `mlp-table`, `cnn-table`: a 10 000 × 7 table (AI4I-sized), binary target, batch 64. The CNN is the
@@ -12,6 +15,8 @@
  *   sequence; the MLP is 64 → 32 → sigmoid.
  * - `cnn-windows`: 14 000 windows of 30 × 14 (C-MAPSS FD001-sized), Conv1D 64×5 → MaxPool 2 → Dense 64
  *   → linear (RUL regression), batch 256: the workload where the filter gradient kernel matters.
+ * - `dcnn-windows`: the same windows through the RUL task's deep CNN (Li et al. 2018: four Conv1D
+ *   10 filters × 10 steps, 'same', tanh; a one-filter Conv1D of 3; Dense 100 tanh; linear), batch 256.
  * - `lstm-windows`: the same windows, LSTM 64 → LSTM 32 → linear, batch 256 (issue 4's LSTM).
  * - `gru-windows`: GRU 64 → GRU 32 → linear (tfjs's GRU is Keras's reset_after = false, PyTorch's is
  *   reset_after = true: same size and cost, slightly different cell).
@@ -38,12 +43,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/random.js';
 import type { Samples } from '../src/models/estimator.js';
-import { kernelThreads } from '../src/models/tf/kernels/wasm-module.js';
+import { kernelThreads, setKernelThreads } from '../src/models/tf/kernels/wasm-module.js';
 import { CNN1D, GRU, LSTM, MLP, backendInfo, initBackend, type NeuralEstimator } from '../src/models/tf/index.js';
+import { tf } from '../src/models/tf/backend.js';
 import { Transformer } from '../src/models/tf/transformer.js';
+import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
 
-type Workload = 'mlp-table' | 'cnn-table' | 'cnn-windows' | 'lstm-windows' | 'gru-windows' | 'transformer-windows';
-const ALL: Workload[] = ['mlp-table', 'cnn-table', 'cnn-windows', 'lstm-windows', 'gru-windows', 'transformer-windows'];
+type Workload = 'mlp-table' | 'cnn-table' | 'cnn-windows' | 'dcnn-windows' | 'lstm-windows' | 'gru-windows' | 'transformer-windows';
+const ALL: Workload[] = ['mlp-table', 'cnn-table', 'cnn-windows', 'dcnn-windows', 'lstm-windows', 'gru-windows', 'transformer-windows'];
 /** Workloads slow enough that 2 epochs (1 timed after warm-up) suffice. */
 const HEAVY: readonly Workload[] = ['lstm-windows', 'gru-windows', 'transformer-windows'];
 
@@ -57,6 +64,7 @@ const SPECS: Record<Workload, Spec> = {
   'mlp-table': { n: 10_000, shape: [7], batch: 64, task: 'classification' },
   'cnn-table': { n: 10_000, shape: [7], batch: 64, task: 'classification' },
   'cnn-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
+  'dcnn-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
   'lstm-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
   'gru-windows': { n: 14_000, shape: [30, 14], batch: 256, task: 'regression' },
   // a 4,096-window subset (both sides): a full epoch of shopfloor's Transformer takes minutes here
@@ -72,6 +80,8 @@ function flopsPerSample(w: Workload): number {
       return 6 * (5 * 3 * 32 + 2 * 32 * 64 + 64);
     case 'cnn-windows':
       return 6 * (26 * 5 * 14 * 64 + 13 * 64 * 64 + 64);
+    case 'dcnn-windows':
+      return 6 * (30 * 14 * 10 * 10 + 3 * 30 * 10 * 10 * 10 + 30 * 10 * 3 + 30 * 100 + 100);
     case 'lstm-windows':
       return 6 * 30 * (4 * 64 * (14 + 64) + 4 * 32 * (64 + 32)) + 6 * 32;
     case 'gru-windows':
@@ -109,6 +119,8 @@ function build(w: Workload, epochs: number): NeuralEstimator {
       return new CNN1D({ ...common, filters: 32, kernelSize: 3, poolSize: 2, denseUnits: [64] });
     case 'cnn-windows':
       return new CNN1D({ ...common, filters: 64, kernelSize: 5, poolSize: 2, denseUnits: [64] });
+    case 'dcnn-windows':
+      return new DeepCNN1D({ ...common });
     case 'lstm-windows':
       return new LSTM({ ...common, units: [64, 32] });
     case 'gru-windows':
@@ -145,6 +157,10 @@ elif w == 'cnn-table':
 elif w == 'cnn-windows':
     x = x.permute(0, 2, 1).contiguous()  # [n, 14 channels, 30 steps]
     model = nn.Sequential(nn.Conv1d(14, 64, 5), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(13 * 64, 64), nn.ReLU(), nn.Linear(64, 1))
+elif w == 'dcnn-windows':
+    x = x.permute(0, 2, 1).contiguous()  # [n, 14 channels, 30 steps]
+    conv = lambda c, f, k: [nn.Conv1d(c, f, k, padding='same'), nn.Tanh()]
+    model = nn.Sequential(*conv(14, 10, 10), *conv(10, 10, 10), *conv(10, 10, 10), *conv(10, 10, 10), *conv(10, 1, 3), nn.Flatten(), nn.Linear(30, 100), nn.Tanh(), nn.Linear(100, 1))
 elif w == 'lstm-windows':
     model = nn.Sequential(nn.LSTM(14, 64, batch_first=True), Seq(), nn.LSTM(64, 32, batch_first=True), Last(), nn.Linear(32, 1))
 elif w == 'gru-windows':
@@ -312,6 +328,50 @@ function runTorch(w: Workload, epochs: number, dir: string): SideResult {
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SideResult;
 }
 
+/**
+ * `--kernels`: GFLOP/s of the 1-D convolution kernels (asm/conv.ts through tfjs's kernel API, copies
+ * in and out included) at the CNN workloads' layer shapes, batch 256, on 1 and 2 threads.
+ */
+async function kernelBench(): Promise<void> {
+  await initBackend({ backend: 'wasm' });
+  const shapes: [string, number, number, number, number, string][] = [
+    ['dcnn conv1 (30×14 → 10, k 10, same)', 30, 14, 10, 10, 'same'],
+    ['dcnn conv2–4 (30×10 → 10, k 10, same)', 30, 10, 10, 10, 'same'],
+    ['cnn-windows conv (30×14 → 64, k 5, valid)', 30, 14, 5, 64, 'valid'],
+  ];
+  const B = 256;
+  for (const threads of [1, 2]) {
+    setKernelThreads(threads);
+    for (const [name, W, C, K, F, pad] of shapes) {
+      const Wo = pad === 'same' ? W : W - K + 1;
+      const x = tf.randomNormal([B, 1, W, C]);
+      const w = tf.randomNormal([1, K, C, F]);
+      const dy = tf.randomNormal([B, 1, Wo, F]);
+      const conv = { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] };
+      const ops: [string, () => tf.Tensor][] = [
+        ['forward', () => tf.engine().runKernel('Conv2D', { x, filter: w }, conv as unknown as tf.NamedAttrMap) as tf.Tensor],
+        ['input grad', () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...conv, inputShape: [B, 1, W, C] } as unknown as tf.NamedAttrMap) as tf.Tensor],
+        ['filter grad', () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: [1, K, C, F] } as unknown as tf.NamedAttrMap) as tf.Tensor],
+      ];
+      const flop = 2 * B * Wo * K * C * F;
+      for (const [op, f] of ops) {
+        for (let i = 0; i < 5; i++) f().dispose();
+        await new Promise((r) => setTimeout(r, 0));
+        const t: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          const t0 = performance.now();
+          f().dispose();
+          t.push(performance.now() - t0);
+        }
+        t.sort((a, b) => a - b);
+        const ms = t[t.length >> 1] as number;
+        console.log(JSON.stringify({ kernel: `${name} ${op}`, batch: B, threads: kernelThreads(), median_ms: +ms.toFixed(3), gflops: +(flop / ms / 1e6).toFixed(2), load: os.loadavg().map((v) => +v.toFixed(2)) }));
+      }
+      tf.dispose([x, w, dy]);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const arg = (name: string): string | undefined => {
@@ -319,6 +379,10 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const epochs = Number(arg('--epochs') ?? 3);
+  if (args.includes('--kernels')) {
+    await kernelBench();
+    return;
+  }
   const wk = arg('--worker');
   if (wk) {
     await worker(wk as Workload, epochs);
@@ -361,6 +425,7 @@ async function main(): Promise<void> {
         pytorch_peak_rss_mb: Math.round(peer.peak_rss_mb),
         torch: peer.torch,
         ours_rnn_threads: ours.rnn_threads,
+        ours_conv_kernels: process.env['SHOPFLOOR_CONV_KERNELS'] !== '0',
         ours_infer_single_ms: +ours.infer_single_ms.toFixed(3),
         pytorch_infer_single_ms: +peer.infer_single_ms.toFixed(3),
         infer_single_ratio: +(ours.infer_single_ms / peer.infer_single_ms).toFixed(2),
@@ -383,7 +448,8 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
     ours: {
       library: `@tensorflow/tfjs ${tfjsVersion}`,
-      backend: 'wasm (XNNPACK, SIMD, 1 thread) + shopfloor kernels; LSTM/GRU: shopfloor fused wasm SIMD kernels (asm/rnn.ts), batch split over ours_rnn_threads threads',
+      backend:
+        'wasm (XNNPACK, SIMD, 1 thread) + shopfloor kernels; LSTM/GRU: shopfloor fused wasm SIMD kernels (asm/rnn.ts); Conv1D, 1-D max-pool gradient, tanh: shopfloor wasm SIMD kernels (asm/conv.ts, unless ours_conv_kernels is false); both batch-split over ours_rnn_threads threads',
     },
     peer: { library: `PyTorch ${String(rows[0]?.torch ?? '?')}`, threads: 1, malloc: 'MALLOC_MMAP_THRESHOLD_=4e9 MALLOC_TRIM_THRESHOLD_=4e9 MALLOC_TOP_PAD_=1e9' },
     note:

@@ -12,6 +12,10 @@
  * - `Slice`, `Unpack`, `SplitV` (read through a heap view, not a copy of the whole input) and `Identity` (share the buffer
  *   by reference count, as the cpu backend does): LSTM/GRU slice every time step.
  *
+ * 1-D convolution (the Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter of tf.conv1d), 1-D
+ * MaxPoolGrad and Tanh run in shopfloor's own WebAssembly module (./fused-conv.ts, asm/conv.ts), the
+ * batch split over two cores; they wrap the kernels above and defer to them for other shapes.
+ *
  * Not kernels but whole layers: LSTM and GRU run as fused custom-gradient ops (./fused-rnn.ts, compiled
  * from asm/rnn.ts, re-exported by asm/index.ts, into build/wasm/kernels.wasm) through the layer classes of ./fused-rnn-layers.ts.
  */
@@ -20,6 +24,7 @@ import { batchMatMulWasmConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
+import { fusedConvWasmConfigs } from './fused-conv.js';
 import { identityWasmConfig, sliceWasmConfig, splitVWasmConfig, unpackWasmConfig } from './slice-identity.js';
 
 let registered: string[] | null = null;
@@ -43,6 +48,16 @@ export function registerWasmKernels(): string[] {
     tf.unregisterKernel(cfg.kernelName, 'wasm');
     tf.registerKernel(cfg);
     names.push(cfg.kernelName);
+  }
+  // 1-D convolution, max-pool gradient and tanh in shopfloor's own module (./fused-conv.ts): they
+  // wrap the kernels registered above and defer to them outside the 1-D case or when the module is
+  // not built. SHOPFLOOR_CONV_KERNELS=0 leaves them out (for comparisons).
+  if (process.env['SHOPFLOOR_CONV_KERNELS'] !== '0') {
+    for (const cfg of fusedConvWasmConfigs()) {
+      tf.unregisterKernel(cfg.kernelName, 'wasm');
+      tf.registerKernel(cfg);
+      names.push(`${cfg.kernelName} (1-D, shopfloor wasm)`);
+    }
   }
   registered = names;
   return names;
