@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
-import { MultiHeadSelfAttention } from '../transformer.js';
+import { SeedSource } from '../neural-estimator.js';
+import { MultiHeadSelfAttention, encoderBlocks } from '../transformer.js';
 import { fusedAttentionAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
 import { kernelThreads, setKernelThreads } from './wasm-module.js';
 
@@ -171,5 +172,39 @@ describe('fused multi-head self-attention', () => {
       }
     }
     setKernelThreads(2);
+  });
+});
+
+describe('Transformer training with the fused attention', () => {
+  it('model.fit of two pre-LN encoder blocks on wasm (fused) follows the tfjs-op layers on cpu', async () => {
+    const rng = new Rng(41);
+    const [n, T, F, d] = [32, 7, 3, 8];
+    const x = randn(rng, n * T * F);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) y[i] = Math.tanh((x[i * T * F] as number) - 0.5 * (x[i * T * F + T * F - 1] as number));
+    const train = async (backend: 'cpu' | 'wasm'): Promise<number[]> => {
+      await tf.setBackend(backend);
+      const seeds = new SeedSource(3);
+      const input = tf.input({ shape: [T, F] });
+      let h = tf.layers.dense({ units: d, kernelInitializer: seeds.glorot() }).apply(input) as tf.SymbolicTensor;
+      h = encoderBlocks(h, { dModel: d, heads: 2, layers: 2, ffUnits: 12, seeds });
+      h = tf.layers.globalAveragePooling1d({}).apply(h) as tf.SymbolicTensor;
+      const out = tf.layers.dense({ units: 1, kernelInitializer: seeds.glorot() }).apply(h) as tf.SymbolicTensor;
+      const m = tf.model({ inputs: input, outputs: out });
+      m.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+      const xs = tf.tensor3d(x, [n, T, F]);
+      const ys = tf.tensor2d(y, [n, 1]);
+      const hist = await m.fit(xs, ys, { epochs: 8, batchSize: 16, shuffle: false, verbose: 0 });
+      tf.dispose([xs, ys]);
+      m.dispose();
+      return hist.history['loss'] as number[];
+    };
+    const ref = await train('cpu');
+    const got = await train('wasm');
+    await tf.setBackend('wasm');
+    expect(got.length).toBe(8);
+    // the loss must fall, and the fused run follow the reference epoch by epoch
+    expect(ref[7] as number).toBeLessThan((ref[0] as number) * 0.8);
+    for (let e = 0; e < 8; e++) expect(Math.abs((got[e] as number) - (ref[e] as number)), `epoch ${e}`).toBeLessThan(1e-4 + 1e-3 * (ref[e] as number));
   });
 });
