@@ -14,6 +14,12 @@
  * constant, under the same load in the same run. Latency percentiles are computed exactly from every
  * response time autocannon reports (its own histogram has 1 ms resolution; both are saved). Peak RSS is
  * VmHWM of each server process. BENCH_CPU_PROF=dir profiles the servers (node --cpu-prof).
+ *
+ * Processes: autocannon runs in this process, each server in its own child process (so the load
+ * generator and the server are separate processes, but on this 2-core machine they still share the
+ * cores). Besides the client-side times the server reports its own: `reply.elapsedTime` of every
+ * response (routing → response handed to the socket; http-server.ts) and the event-loop delay, so
+ * the difference client − server is time in the client, the kernel and the server's queue.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +36,14 @@ const CONNECTIONS = Number(f.connections ?? 10);
 const MAX_SECONDS = Number(f['max-seconds'] ?? 10);
 const BODY = JSON.stringify({ features: { air_temperature: 300.1, process_temperature: 310.2, rotational_speed: 1500, torque: 42.5, tool_wear: 120 } });
 
+interface ServerSide {
+  requests: number;
+  latencyMs: { p50: number; p90: number; p99: number; p99_9: number; max: number; mean: number };
+  loopDelayMs: { p50: number; p99: number; max: number; mean: number };
+}
+
 interface Phase {
+  server?: ServerSide;
   requests: number;
   non2xx: number;
   errors: number;
@@ -39,6 +52,33 @@ interface Phase {
   achievedRps: number;
   latencyMs: { p50: number; p90: number; p99: number; p99_9: number; max: number; mean: number };
   autocannonLatencyMs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
+}
+
+function summary(times: ArrayLike<number>): ServerSide['latencyMs'] {
+  const sorted = Float64Array.from(times).sort();
+  let sum = 0;
+  for (const x of sorted) sum += x;
+  return {
+    p50: round(percentile(sorted, 50), 3),
+    p90: round(percentile(sorted, 90), 3),
+    p99: round(percentile(sorted, 99), 3),
+    p99_9: round(percentile(sorted, 99.9), 3),
+    max: round(sorted[sorted.length - 1] ?? NaN, 3),
+    mean: round(sum / Math.max(1, sorted.length), 3),
+  };
+}
+
+/** Run `phase` with the server's own timing reset before and read after. */
+async function withServerTiming(child: ChildProcess, phase: () => Promise<Phase>): Promise<Phase> {
+  const reset = nextMessage(child, (x) => (x as unknown as { type: string }).type === 'reset-done');
+  child.send({ type: 'reset' });
+  await reset;
+  const p = await phase();
+  const stats = nextMessage<{ times: number[]; loopDelayMs: ServerSide['loopDelayMs'] }>(child, (x) => (x as unknown as { type: string }).type === 'stats');
+  child.send({ type: 'stats' });
+  const s = await stats;
+  const r = (o: ServerSide['loopDelayMs']): ServerSide['loopDelayMs'] => ({ p50: round(o.p50, 3), p99: round(o.p99, 3), max: round(o.max, 3), mean: round(o.mean, 3) });
+  return { ...p, server: { requests: s.times.length, latencyMs: summary(s.times), loopDelayMs: r(s.loopDelayMs) } };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -116,12 +156,16 @@ try {
   for (const kind of ['ours', 'baseline'] as const) {
     const s = await server(kind, dir, modelDir);
     await load(s.url, s.token, 3, RATE); // warm-up (JIT, model load, caches)
-    const fixed = await load(s.url, s.token, SECONDS, RATE);
-    const max = await load(s.url, s.token, MAX_SECONDS);
+    const fixed = await withServerTiming(s.child, () => load(s.url, s.token, SECONDS, RATE));
+    const max = await withServerTiming(s.child, () => load(s.url, s.token, MAX_SECONDS));
     const mem = procMemory(s.pid);
     await stop(s.child);
     results[kind] = { fixed, max, peakRssMb: mem ? round(mem.peakRssMb) : null, loadavgAfter: machineLoad().loadavg };
     const l = fixed.latencyMs;
+    const sv = fixed.server as ServerSide;
+    console.log(
+      `${kind.padEnd(8)} server side at ${RATE}/s: p50 ${sv.latencyMs.p50} ms, p90 ${sv.latencyMs.p90} ms, p99 ${sv.latencyMs.p99} ms, p99.9 ${sv.latencyMs.p99_9} ms, max ${sv.latencyMs.max} ms; event-loop delay p50 ${sv.loopDelayMs.p50} ms, p99 ${sv.loopDelayMs.p99} ms, max ${sv.loopDelayMs.max} ms`,
+    );
     console.log(
       `${kind.padEnd(8)} at ${RATE}/s: achieved ${fixed.achievedRps}/s, p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p99_9} ms, max ${l.max} ms, non-2xx ${fixed.non2xx}, errors ${fixed.errors}; unthrottled ${max.achievedRps}/s (p99 ${max.latencyMs.p99} ms); peak RSS ${results[kind].peakRssMb} MB; load ${results[kind].loadavgAfter.join(' ')}`,
     );
@@ -131,6 +175,7 @@ try {
   const ratios = {
     'p50 ours / baseline': round(o.fixed.latencyMs.p50 / b.fixed.latencyMs.p50, 2),
     'p99 ours / baseline': round(o.fixed.latencyMs.p99 / b.fixed.latencyMs.p99, 2),
+    'server-side p99 ours / baseline': round((o.fixed.server as ServerSide).latencyMs.p99 / (b.fixed.server as ServerSide).latencyMs.p99, 2),
     'max throughput ours / baseline': round(o.max.achievedRps / b.max.achievedRps, 2),
   };
   for (const [k, v] of Object.entries(ratios)) console.log(`ratio ${k}: ${v}`);

@@ -11,11 +11,18 @@ export class Metrics {
   }
   /** Add `by` (default 1) to a counter, optionally with labels. */
   inc(name: string, labels: Record<string, string> = {}, by = 1): void {
-    const c = this.counters.get(name);
-    if (!c) throw new Error(`metrics: counter '${name}' not declared`);
-    const key = Object.entries(labels)
+    this.incKey(name, Metrics.labelKey(labels), by);
+  }
+  /** The rendered label set of `inc` (escaped), to precompute for a hot path's `incKey`. */
+  static labelKey(labels: Record<string, string>): string {
+    return Object.entries(labels)
       .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
       .join(',');
+  }
+  /** `inc` with a label key from `labelKey`. */
+  incKey(name: string, key: string, by = 1): void {
+    const c = this.counters.get(name);
+    if (!c) throw new Error(`metrics: counter '${name}' not declared`);
     c.values.set(key, (c.values.get(key) ?? 0) + by);
   }
   /** Current value of a counter with exactly these labels (tests). */

@@ -14,6 +14,7 @@ import { DataError, NotFoundError } from '../../core/errors.js';
 import { parseCsv } from '../../io/csv/index.js';
 import { ID_PATTERN, QUALITIES, ROLES, type Reading, type Role, type TokenRecord } from '../../storage/store.js';
 import type { ServiceCore } from '../core.js';
+import { Metrics } from '../metrics.js';
 import { parseQuality, parseTimestamp, parseValue } from '../ingest.js';
 import { scoreRows, type FeatureRow } from '../models.js';
 import type { LiveModel } from '../live.js';
@@ -47,7 +48,12 @@ export interface AppOptions {
   readonly sseMaxBufferBytes?: number;
   /** Version shown in /health and the OpenAPI document. */
   readonly version?: string;
+  /** How long a verified token is reused without asking the store (default TOKEN_CACHE_MS; 0 = every request). */
+  readonly tokenCacheMs?: number;
 }
+
+/** Default lifetime of a cached token verification, ms: a revoked token stops working within this. */
+export const TOKEN_CACHE_MS = 5000;
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const intString = { type: 'string', pattern: '^-?[0-9]{1,16}$' } as const;
@@ -134,9 +140,34 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
 
   const metrics = core.metrics;
   metrics.counter('shopfloor_http_requests_total', 'HTTP requests, by method, route and status.');
+  // Label keys per (method, route, status): rendered once, not per request.
+  const requestKeys = new Map<string, string>();
   app.addHook('onResponse', async (req, reply) => {
-    metrics.inc('shopfloor_http_requests_total', { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    const route = req.routeOptions.url ?? 'unknown';
+    const k = `${req.method} ${reply.statusCode} ${route}`;
+    let key = requestKeys.get(k);
+    if (key === undefined) {
+      key = Metrics.labelKey({ method: req.method, route, status: String(reply.statusCode) });
+      if (requestKeys.size < 10_000) requestKeys.set(k, key);
+    }
+    metrics.incKey('shopfloor_http_requests_total', key);
   });
+
+  // Verified tokens are cached for TOKEN_CACHE_MS (a hash and a store lookup per request otherwise);
+  // a revoked token therefore works for at most that long in this process. Unknown tokens are not cached.
+  const tokenCache = new Map<string, { principal: TokenRecord; until: number }>();
+  const tokenTtl = opts.tokenCacheMs ?? TOKEN_CACHE_MS;
+  async function verifyToken(token: string): Promise<TokenRecord | null> {
+    const now = Date.now();
+    const c = tokenCache.get(token);
+    if (c && c.until > now) return c.principal;
+    const principal = await store.verifyToken(token);
+    if (principal && tokenTtl > 0) {
+      if (tokenCache.size >= 10_000) tokenCache.clear();
+      tokenCache.set(token, { principal, until: now + tokenTtl });
+    } else tokenCache.delete(token);
+    return principal;
+  }
 
   // Authentication first (so a rate limit keyed by token sees a verified principal).
   app.addHook('onRequest', async (req) => {
@@ -147,7 +178,7 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     // EventSource cannot send headers: /events also takes ?access_token=.
     if (!token && req.routeOptions.url === '/events') token = (req.query as Record<string, string | undefined>).access_token;
     if (!token) throw new HttpError(401, 'SF_UNAUTHORIZED', 'Missing bearer token: send Authorization: Bearer <token>.');
-    const principal = await store.verifyToken(token);
+    const principal = await verifyToken(token);
     if (!principal) throw new HttpError(401, 'SF_UNAUTHORIZED', 'Invalid or revoked token.');
     if (ROLES.indexOf(principal.role) < ROLES.indexOf(minRole)) {
       throw new HttpError(403, 'SF_FORBIDDEN', `This needs role '${minRole}' or higher; the token has '${principal.role}'.`, { required: minRole, role: principal.role });
