@@ -201,3 +201,113 @@ export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
   transposeStrided(rows, cols, src, cols, dst);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Layer normalisation over the last axis (Ba et al. 2016), the transformer's other per-row op.
+
+/**
+ * Forward for `rows` rows of width n: y = (x − mean)·rstd·gamma + beta with rstd = 1/√(var + eps).
+ * Writes `y` and keeps `xhat` [rows × n] = (x − mean)·rstd and `rstd` [rows] for the backward pass.
+ * `epsp` points at eps (a float: the thread hand-off passes integers only).
+ */
+export function layerNormForward(rows: i32, n: i32, x: usize, gamma: usize, beta: usize, epsp: usize, y: usize, xhat: usize, rstd: usize): void {
+  const n4 = <usize>n << 2;
+  const inv = f32(1) / <f32>n;
+  const eps = fl(epsp);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * n4;
+    const hr = xhat + <usize>i * n4;
+    const yr = y + <usize>i * n4;
+    let sv = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) sv = f32x4.add(sv, ld(xr + (<usize>j << 2)));
+    let s = hsum(sv);
+    for (; j < n; j++) s += fl(xr + (<usize>j << 2));
+    const mean = s * inv;
+    const mv = f32x4.splat(mean);
+    sv = f32x4.splat(0);
+    j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const c = f32x4.sub(ld(xr + (<usize>j << 2)), mv);
+      sv = f32x4.add(sv, f32x4.mul(c, c));
+    }
+    let v = hsum(sv);
+    for (; j < n; j++) {
+      const c = fl(xr + (<usize>j << 2)) - mean;
+      v += c * c;
+    }
+    const r = f32(1) / Mathf.sqrt(v * inv + eps);
+    fs(rstd + (<usize>i << 2), r);
+    const rv = f32x4.splat(r);
+    j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const h = f32x4.mul(f32x4.sub(ld(xr + o), mv), rv);
+      st(hr + o, h);
+      st(yr + o, f32x4.add(f32x4.mul(h, ld(gamma + o)), ld(beta + o)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      const h = (fl(xr + o) - mean) * r;
+      fs(hr + o, h);
+      fs(yr + o, h * fl(gamma + o) + fl(beta + o));
+    }
+  }
+}
+
+/**
+ * Backward of {@link layerNormForward}: dx = rstd·(g − mean(g) − xhat·mean(g∘xhat)) with g = dy∘gamma;
+ * partial sums dgamma = Σ dy∘xhat and dbeta = Σ dy over these rows (overwritten).
+ */
+export function layerNormBackward(rows: i32, n: i32, xhat: usize, rstd: usize, gamma: usize, dy: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  const n4 = <usize>n << 2;
+  const inv = f32(1) / <f32>n;
+  zero(dgamma, n);
+  zero(dbeta, n);
+  for (let i = 0; i < rows; i++) {
+    const hr = xhat + <usize>i * n4;
+    const dr = dy + <usize>i * n4;
+    const xr = dx + <usize>i * n4;
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const d = ld(dr + o);
+      const h = ld(hr + o);
+      const g = f32x4.mul(d, ld(gamma + o));
+      s1 = f32x4.add(s1, g);
+      s2 = f32x4.add(s2, f32x4.mul(g, h));
+      st(dgamma + o, f32x4.add(ld(dgamma + o), f32x4.mul(d, h)));
+      st(dbeta + o, f32x4.add(ld(dbeta + o), d));
+    }
+    let a = hsum(s1);
+    let b = hsum(s2);
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      const d = fl(dr + o);
+      const h = fl(hr + o);
+      const g = d * fl(gamma + o);
+      a += g;
+      b += g * h;
+      fs(dgamma + o, fl(dgamma + o) + d * h);
+      fs(dbeta + o, fl(dbeta + o) + d);
+    }
+    const ma = a * inv;
+    const mb = b * inv;
+    const r = fl(rstd + (<usize>i << 2));
+    const mav = f32x4.splat(ma);
+    const mbv = f32x4.splat(mb);
+    const rv = f32x4.splat(r);
+    j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const g = f32x4.mul(ld(dr + o), ld(gamma + o));
+      st(xr + o, f32x4.mul(rv, f32x4.sub(f32x4.sub(g, mav), f32x4.mul(ld(hr + o), mbv))));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      fs(xr + o, r * (fl(dr + o) * fl(gamma + o) - ma - fl(hr + o) * mb));
+    }
+  }
+}

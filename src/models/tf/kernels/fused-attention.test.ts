@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
 import { SeedSource } from '../neural-estimator.js';
-import { MultiHeadSelfAttention, encoderBlocks } from '../transformer.js';
-import { fusedAttentionAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
+import { LayerNorm, MultiHeadSelfAttention, encoderBlocks } from '../transformer.js';
+import { fusedAttentionAvailable, fusedLayerNormAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
 import { kernelThreads, setKernelThreads } from './wasm-module.js';
 
 /**
@@ -206,5 +206,43 @@ describe('Transformer training with the fused attention', () => {
     // the loss must fall, and the fused run follow the reference epoch by epoch
     expect(ref[7] as number).toBeLessThan((ref[0] as number) * 0.8);
     for (let e = 0; e < 8; e++) expect(Math.abs((got[e] as number) - (ref[e] as number)), `epoch ${e}`).toBeLessThan(1e-4 + 1e-3 * (ref[e] as number));
+  });
+});
+
+describe('fused layer normalisation', () => {
+  it.each([
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 30, 32],
+    [700, 1, 9],
+  ] as const)('[%i, %i, %i]: wasm fused = the tfjs-op LayerNorm on cpu (output, dx, dgamma, dbeta), 1 and 2 threads', async (B, T, n) => {
+    const rng = new Rng(B + T * 7 + n * 13);
+    const x = randn(rng, B * T * n, 2);
+    const w = randn(rng, B * T * n);
+    const gamma = randn(rng, n, 0.5).map((v) => v + 1);
+    const beta = randn(rng, n, 0.5);
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const layer = new LayerNorm({});
+        layer.build([B, T, n]);
+        layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta)]);
+        const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+        const xt = tf.tensor3d(x, [B, T, n]);
+        const f = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(xi) as tf.Tensor, tf.tensor3d(w, [B, T, n])));
+        const out = layer.apply(xt) as tf.Tensor;
+        const dx = tf.grad(f)(xt);
+        const { grads } = tf.variableGrads(() => f(xt), vars);
+        return [out, dx, ...vars.map((v) => grads[v.name] as tf.Tensor)].map((t) => new Float32Array(t.dataSync()));
+      });
+    await tf.setBackend('cpu');
+    const ref = run();
+    await tf.setBackend('wasm');
+    expect(fusedLayerNormAvailable()).toBe(true);
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const got = run();
+      ['output', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => expect(maxRelErr(got[i] as Float32Array, ref[i] as Float32Array), `${name}, ${threads} threads`).toBeLessThan(3e-5));
+    }
+    setKernelThreads(2);
   });
 });

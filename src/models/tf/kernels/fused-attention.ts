@@ -142,3 +142,63 @@ export function fusedSelfAttention(x: tf.Tensor, w: AttentionWeights, heads: num
   });
   return op(x, w.wq, w.wk, w.wv, w.wo, w.bq, w.bk, w.bv, w.bo);
 }
+
+/** Whether {@link fusedLayerNorm} can run here (wasm backend, module with the layer-norm kernels). */
+export function fusedLayerNormAvailable(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const m = kernelModule();
+  return m !== null && typeof m.ex['layerNormForward'] === 'function' && typeof m.ex['layerNormBackward'] === 'function';
+}
+
+/**
+ * Layer normalisation of `x` over its last axis (width n): (x − mean)/√(var + eps)·gamma + beta, as
+ * one fused wasm op per direction (asm/attention.ts), rows split over two threads when there are
+ * enough of them. Differentiable in x, gamma [n] and beta [n]. Tensors must live on the wasm backend.
+ */
+export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const m = kernelModule();
+  if (!m) throw new Error(`shopfloor fused layer norm: ${kernelsUnavailable() ?? 'wasm module unavailable'}`);
+  const n = x.shape[x.rank - 1] as number;
+  const rows = x.size / n;
+  const shape = x.shape;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const keep = tapeOn();
+    // x is copied into y's buffer (the kernel reads a row before writing it)
+    const { region, offs } = alloc(m, [rows * n, rows * n, rows, n, n, 1]);
+    const [oY, oH, oR, oG, oB, oE] = offs as [number, number, number, number, number, number];
+    const mem = f32(m);
+    mem.set(heapF32(backend, xi), oY >> 2);
+    mem.set(heapF32(backend, g), oG >> 2);
+    mem.set(heapF32(backend, b), oB >> 2);
+    mem[oE >> 2] = epsilon;
+    runSplit(m, 'layerNormForward', rows, (r0, nr) => [nr, n, oY + r0 * n * 4, oG, oB, oE, oY + r0 * n * 4, oH + r0 * n * 4, oR + r0 * 4], 512);
+    const value = tf.tensor(f32(m).subarray(oY >> 2, (oY >> 2) + rows * n), shape);
+    if (!keep) {
+      free(region);
+      return { value, gradFunc: () => [] as tf.Tensor[] };
+    }
+    evictOld();
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
+      if (!region.live) throw new Error('shopfloor fused layer norm: the saved forward state was dropped (more than 64 forward passes without backward)');
+      const t = alloc(m, [rows * n, n, n, n, n]);
+      const [pD, pG1, pB1, pG2, pB2] = t.offs as [number, number, number, number, number];
+      f32(m).set(heapF32(tf.backend() as unknown as WasmBackendLike, dy as tf.Tensor), pD >> 2);
+      // dx overwrites dy in place (row by row, after the row is read)
+      const split = runSplit(m, 'layerNormBackward', rows, (r0, nr, part) => [nr, n, oH + r0 * n * 4, oR + r0 * 4, oG, pD + r0 * n * 4, pD + r0 * n * 4, part ? pG2 : pG1, part ? pB2 : pB1], 512);
+      const mm = f32(m);
+      const sum = (a: number, c: number): Float32Array => {
+        const out = mm.slice(a >> 2, (a >> 2) + n);
+        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(c >> 2) + i] as number);
+        return out;
+      };
+      const grads = [tf.tensor(mm.subarray(pD >> 2, (pD >> 2) + rows * n), shape), tf.tensor1d(sum(pG1, pG2)), tf.tensor1d(sum(pB1, pB2))];
+      free(t.region);
+      free(region);
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return op(x, gamma, beta);
+}
