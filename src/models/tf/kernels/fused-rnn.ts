@@ -63,8 +63,15 @@ export function fusedRnn(kind: Kind, x: tf.Tensor, kernel: tf.Tensor, recurrentK
     mem.set(heapF32(backend, bi), oB >> 2);
     mem.set(uData, oU >> 2);
     if (keep) {
-      transposeInto(mem, oWt >> 2, wData, F, gH);
-      transposeInto(mem, oUt >> 2, uData, H, gH);
+      // Wᵀ and Uᵀ for the backward pass: in wasm (asm/attention.ts) when the module has it
+      const tr = m.ex['transpose'];
+      if (tr) {
+        tr(F, gH, oW, oWt);
+        tr(H, gH, oU, oUt);
+      } else {
+        transposeInto(mem, oWt >> 2, wData, F, gH);
+        transposeInto(mem, oUt >> 2, uData, H, gH);
+      }
     }
     const fwd: Job = kind === 'lstm' ? 'lstmLayerForward' : 'gruLayerForward';
     runSplit(m, fwd, B, (b0, nb) => [nb, T, F, H, oX + b0 * T * F * 4, oW, oB, oU, oG + b0 * T * gH * 4, oH + b0 * T * H * 4, oA + b0 * T * H * 4]);
