@@ -55,6 +55,48 @@ describe('AlertEngine', () => {
     expect((await store.listAlerts()).map((a) => a.assetId)).toEqual(['m1']);
   });
 
+  it('score rules below a level (RUL) and restricted to one model task', async () => {
+    const { e, store } = engine([
+      { id: 'rul-low', kind: 'score', model: 'rul', below: 20, clear: 30 },
+      { id: 'risk', kind: 'score', model: 'failure', above: 0.8 },
+    ]);
+    await e.onScore('m1', T0, 0.9, { task: 'rul' }); // a RUL of 0.9 cycles: low, and not a failure score
+    expect((await store.listAlerts()).map((a) => a.rule)).toEqual(['rul-low']);
+    expect((await store.listAlerts())[0]?.message).toBe('m1: RUL 0.9 below 20.');
+    await e.onScore('m1', T0 + 1, 25, { task: 'rul' }); // not cleared (hysteresis up to 30)
+    await e.onScore('m1', T0 + 2, 10, { task: 'rul' });
+    expect((await store.listAlerts())[0]?.occurrences).toBe(1);
+    await e.onScore('m1', T0 + 3, 35, { task: 'rul' }); // cleared
+    await e.onScore('m1', T0 + 4, 5, { task: 'rul' });
+    expect((await store.listAlerts())[0]?.occurrences).toBe(2);
+    await e.onScore('m2', T0, 0.9); // default task: failure
+    expect((await store.listAlerts({ assetId: 'm2' })).map((a) => a.rule)).toEqual(['risk']);
+  });
+
+  it('anomaly rule: fires on the flag of an anomaly model, clears when the flag goes, ignores other tasks', async () => {
+    const { e, store } = engine([{ id: 'det', kind: 'anomaly', forMs: 1000 }]);
+    await e.onScore('m1', T0, 99, { task: 'failure', flagged: true });
+    await e.onScore('m1', T0, 7, { task: 'anomaly', flagged: true, threshold: 4, sensor: 'temperature' });
+    await e.onScore('m1', T0 + 500, 7, { task: 'anomaly', flagged: true, threshold: 4, sensor: 'temperature' });
+    expect(await store.listAlerts()).toEqual([]); // minimum duration not reached
+    await e.onScore('m1', T0 + 1000, 8.5, { task: 'anomaly', flagged: true, threshold: 4, sensor: 'vibration' });
+    const [a] = await store.listAlerts();
+    expect(a).toMatchObject({ rule: 'det', value: 8.5, message: 'm1: anomaly score 8.5 above the detector threshold 4 (top sensor vibration) for 1000 ms.' });
+    await e.onScore('m1', T0 + 2000, 1, { task: 'anomaly', flagged: false, threshold: 4 });
+    await e.onScore('m1', T0 + 3000, 9, { task: 'anomaly', flagged: true, threshold: 4 });
+    expect((await store.listAlerts())[0]?.occurrences).toBe(1); // pending again: 1000 ms not yet over
+    await e.onScore('m1', T0 + 4000, 9, { task: 'anomaly', flagged: true, threshold: 4 });
+    expect((await store.listAlerts())[0]?.occurrences).toBe(2);
+  });
+
+  it('rejects invalid score and anomaly rules', () => {
+    expect(() => validateRule({ id: 'x', kind: 'score' })).toThrow(/above or below/);
+    expect(() => validateRule({ id: 'x', kind: 'score', above: 1, below: 2 })).toThrow(/not both/);
+    expect(() => validateRule({ id: 'x', kind: 'score', below: 20, clear: 10 })).toThrow(/safe side/);
+    expect(() => validateRule({ id: 'x', kind: 'score', below: 20, model: 'weather' as never })).toThrow(/model must be/);
+    expect(() => validateRule({ id: 'x', kind: 'anomaly', clear: 1 } as never)).toThrow(/no clear level/);
+  });
+
   it('rejects invalid rules', () => {
     expect(() => validateRule({ id: 'x', kind: 'threshold', sensorId: 's' })).toThrow(/above or below/);
     expect(() => validateRule({ id: 'x', kind: 'score', above: 0.5, clear: 0.9 })).toThrow(/safe side/);

@@ -116,6 +116,9 @@ describe('RUL deployment', () => {
   });
   it('streams (HTTP batch, then MQTT per-asset messages): stored RUL = offline predictWindows on every full window; the RUL-low rule fires', async () => {
     expect((await call('POST', '/assets/engine-13/deployments', { modelId })).status).toBe(201);
+    // What /events (SSE) sends: every prediction event of the hub.
+    const pushed: { task?: string; prediction: Prediction }[] = [];
+    const unsubscribe = core.hub.subscribe((e) => void (e.type === 'prediction' && e.prediction.assetId === 'engine-13' && pushed.push(e)));
     const n = rulUnit.nRows;
     const ts = rulUnit.numeric('timestamp');
     const cols = rulInputs;
@@ -131,7 +134,10 @@ describe('RUL deployment', () => {
       await client.publishAsync('shopfloor/plant/engine-13', JSON.stringify(msg), { qos: 1 });
     }
     const got = await predictionsOf('engine-13');
+    unsubscribe();
     expect(got.length).toBe(n - WINDOW + 1);
+    expect(pushed.map((e) => e.prediction)).toEqual(got);
+    expect(pushed.every((e) => e.task === 'rul')).toBe(true);
 
     const model = await loadRulModel(rulDir);
     const series = model.preprocessor.transform(rulUnit);
