@@ -165,4 +165,36 @@ describe('AlertEngine.restore', () => {
     expect((await run(true)).alerts.map((a) => a.rule)).toEqual(['risk']);
     expect((await run(false)).alerts).toEqual([]);
   });
+
+  it('RUL and anomaly rules replay only the predictions of their model task', async () => {
+    const rules: AlertRule[] = [
+      { id: 'rul-low', kind: 'score', model: 'rul', below: 20, forMs: 1000 },
+      { id: 'det', kind: 'anomaly', forMs: 1000 },
+    ];
+    const run = (restore: boolean) =>
+      scenario(
+        rules,
+        async (p) => {
+          const rul = await p.store.registerModel({ name: 'r', kind: 'gbdt', dir: '/nowhere', manifest: { task: 'rul' } });
+          const det = await p.store.registerModel({ name: 'a', kind: 'robust-z', dir: '/nowhere', manifest: { task: 'anomaly' } });
+          const failure = await p.store.registerModel({ name: 'f', kind: 'gbdt', dir: '/nowhere', manifest: { task: 'failure' } });
+          // A failure score of 0.1 would be "below 20" if the task were ignored: the RUL condition would have
+          // reached its minimum duration in the replay, become active silently, and raise nothing after.
+          await p.store.insertPrediction({ assetId: 'm1', modelId: failure.id, t: NOW - 2600, score: 0.1, label: '0' });
+          await p.store.insertPrediction({ assetId: 'm1', modelId: rul.id, t: NOW - 1500, score: 15, label: 'rul' });
+          await p.e.onScore('m1', NOW - 1500, 15, { task: 'rul' });
+          await p.store.insertPrediction({ assetId: 'm1', modelId: det.id, t: NOW - 1200, score: 9, label: 'anomaly' });
+          await p.e.onScore('m1', NOW - 1200, 9, { task: 'anomaly', flagged: true, threshold: 4 });
+        },
+        async (p) => {
+          await p.e.onScore('m1', NOW, 12, { task: 'rul' }); // 1.5 s into the RUL condition
+          await p.e.onScore('m1', NOW, 9, { task: 'anomaly', flagged: true, threshold: 4 }); // 1.2 s into the flag
+        },
+        restore,
+      );
+    const restored = await run(true);
+    expect(restored.alerts.map((a) => a.rule).sort()).toEqual(['det', 'rul-low']);
+    expect(restored.second.restored).toMatchObject({ pending: 2 });
+    expect((await run(false)).alerts).toEqual([]);
+  });
 });
