@@ -256,6 +256,34 @@ describe('GradientBoostedTrees', () => {
     expect(await c.predictProba(tr.x)).not.toEqual(await a.predictProba(tr.x));
   });
 
+  it('bags: the raw score is the mean of the boosters with seeds seed, seed + 1, …; it round-trips through save/load', async () => {
+    const tr = dataset(800, 5, 21, (r, rng) => ((r[0] as number) + 0.5 * (r[1] as number) + 0.3 * rng.normal() > 0 ? 1 : 0));
+    const o = { nEstimators: 15, subsample: 0.7, colsampleByTree: 0.6, seed: 5 };
+    const bagged = await new GradientBoostedTrees({ ...o, bags: 3 }).fit(tr.x, tr.y);
+    const single = await Promise.all([5, 6, 7].map((seed) => new GradientBoostedTrees({ ...o, seed }).fit(tr.x, tr.y)));
+    const raw = bagged.predictRaw(tr.x);
+    const parts = single.map((m) => m.predictRaw(tr.x));
+    for (let i = 0; i < tr.y.length; i++) {
+      const mean = ((parts[0]![i] as number) + (parts[1]![i] as number) + (parts[2]![i] as number)) / 3;
+      expect(raw[i] as number).toBeCloseTo(mean, 10);
+    }
+    expect(bagged.nRounds).toBe(single.reduce((a, m) => a + m.nRounds, 0));
+    // bags: 1 is the plain booster, bit for bit.
+    const one = await new GradientBoostedTrees({ ...o, bags: 1 }).fit(tr.x, tr.y);
+    expect(one.predictRaw(tr.x)).toEqual(parts[0]);
+    expect(one.toJSON().options).not.toHaveProperty('bags');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-gbdt-bags-'));
+    try {
+      await bagged.save(dir);
+      const back = await loadGradientBoostedTrees(dir);
+      expect(back.options.bags).toBe(3);
+      expect(back.predictRaw(tr.x)).toEqual(raw);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => new GradientBoostedTrees({ bags: 0 })).toThrow(/'bags'.*integer in \[1, 100\].*0/);
+  });
+
   it('multiclass softmax and regression learn their targets', async () => {
     const lab = (r: Float32Array): number => ((r[0] as number) < -0.3 ? 0 : (r[1] as number) < 0 ? 1 : 2);
     const tr = dataset(1500, 4, 17, lab);

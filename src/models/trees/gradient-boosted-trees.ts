@@ -81,6 +81,13 @@ export interface GradientBoostedTreesOptions {
   readonly classWeight?: 'balanced' | readonly number[];
   /** Seed of every random choice (binning sample, subsampling, validation split). Default 0. */
   readonly seed?: number;
+  /**
+   * Bagging: train this many boosters with seeds `seed, seed + 1, …` (each with its own row / column
+   * subsampling, internal validation split and early stopping) and average their raw scores (the
+   * model is their union with every leaf value divided by `bags`). Diversity comes from `subsample`,
+   * `colsampleByTree` or `validationFraction`; `bags: 1` is the plain booster. Integer in [1, 100]. Default 1.
+   */
+  readonly bags?: number;
 }
 
 type Resolved = Required<Omit<GradientBoostedTreesOptions, 'nClasses' | 'classWeight' | 'maxDepth' | 'maxLeaves'>> & {
@@ -109,6 +116,7 @@ const DEFAULTS: Resolved = {
   validationFraction: 0,
   classWeight: null,
   seed: 0,
+  bags: 1,
 };
 
 const OPTION_NAMES = Object.keys(DEFAULTS);
@@ -204,6 +212,7 @@ function resolveOptions(o: GradientBoostedTreesOptions): Resolved {
     validationFraction: checkNumber('validationFraction', o.validationFraction ?? DEFAULTS.validationFraction, { min: 0, max: 0.5 }),
     classWeight,
     seed: checkNumber('seed', o.seed ?? DEFAULTS.seed, { min: -(2 ** 53), max: 2 ** 53, integer: true }),
+    bags: checkNumber('bags', o.bags ?? DEFAULTS.bags, { min: 1, max: 100, integer: true }),
   };
 }
 
@@ -307,7 +316,7 @@ export class GradientBoostedTrees implements Estimator {
     return this.state !== null;
   }
 
-  /** Number of boosting rounds kept (after early stopping). */
+  /** Number of boosting rounds kept (after early stopping; summed over the boosters when `bags` > 1). */
   get nRounds(): number {
     const s = this.fitted('nRounds');
     return s.trees.length / s.nScores;
@@ -340,6 +349,7 @@ export class GradientBoostedTrees implements Estimator {
    * @throws DataError (SF_DATA_TARGET / SF_DATA_SCHEMA) for unusable targets or shapes.
    */
   async fit(x: Samples, y: Float64Array, opts: FitOptions = {}): Promise<this> {
+    if (this.options.bags > 1) return this.fitBagged(x, y, opts);
     const o = this.options;
     const d = sampleSize(x);
     const nAll = x.n;
@@ -447,6 +457,9 @@ export class GradientBoostedTrees implements Estimator {
     for (let i = 0; i < n; i++) score.set(base, i * S);
     const scoreVal = new Float64Array(nVal * S);
     for (let i = 0; i < nVal; i++) scoreVal.set(base, i * S);
+    // Binary logloss: e^score of every training row, kept up to date multiplicatively (one Math.exp
+    // per leaf instead of one per row and round; see expUpdate).
+    const expScore = !regression && S === 1 ? Float64Array.from(score, clampedExp) : null;
 
     const grads: Float64Array[] = [];
     const hesss: Float64Array[] = [];
@@ -474,7 +487,7 @@ export class GradientBoostedTrees implements Estimator {
 
     for (let round = 0; round < o.nEstimators; round++) {
       // Gradients and hessians of the loss at the current scores (Chen & Guestrin 2016, eq. 2–3).
-      const prevLoss = computeGradients(score, yTr, w, n, S, regression, grads, hesss, prob);
+      const prevLoss = computeGradients(score, expScore, yTr, w, n, S, regression, grads, hesss, prob);
       if (round > 0) lossHist.push(prevLoss);
       // Row subsampling (seeded): a Bernoulli draw per row keeps the rows in order.
       let nRows = n;
@@ -493,21 +506,16 @@ export class GradientBoostedTrees implements Estimator {
         const tree = grower.grow(rowView, features, grads[k] as Float64Array, hesss[k] as Float64Array, params);
         trees.push(tree);
         // In-sample rows: add their leaf's value straight from the grower's partition.
-        const lr = grower.leafRanges;
-        for (let j = 0; j < lr.length; j += 3) {
-          const v = tree.value[lr[j] as number] as number;
-          for (let q = lr[j + 1] as number, e = lr[j + 2] as number; q < e; q++) {
-            const c = (rowView[q] as number) * S + k;
-            score[c] = (score[c] as number) + v;
-          }
-        }
+        addLeafValues(grower.leafRanges, tree.value, rowView, score, expScore, S, k);
         if (nRows < n) {
           // Rows left out by subsampling walk the tree on their bins.
           inSample.fill(0);
           for (let q = 0; q < nRows; q++) inSample[rowView[q] as number] = 1;
           for (let i = 0; i < n; i++) {
             if (inSample[i]) continue;
-            score[i * S + k] = (score[i * S + k] as number) + predictBinnedRow(tree, binned, d, i, mapper.missingBin);
+            const v = predictBinnedRow(tree, binned, d, i, mapper.missingBin);
+            score[i * S + k] = (score[i * S + k] as number) + v;
+            if (expScore) expScore[i] = expUpdate(expScore[i] as number, Math.exp(v), score[i] as number);
           }
         }
         if (binnedVal) {
@@ -545,6 +553,27 @@ export class GradientBoostedTrees implements Estimator {
       forest: flatten(trees),
       history: { loss: lossHist, valLoss: valHist, bestEpoch: best },
     };
+    return this;
+  }
+
+  /**
+   * `bags` boosters with seeds seed, seed + 1, …, combined into one forest whose leaf values are divided
+   * by `bags` (the mean of their raw scores). History and `onEpoch` are those of the first booster.
+   */
+  private async fitBagged(x: Samples, y: Float64Array, opts: FitOptions): Promise<this> {
+    const { bags, ...one } = this.options;
+    const parts: State[] = [];
+    for (let b = 0; b < bags; b++) {
+      const m = new GradientBoostedTrees(toOptions({ ...one, bags: 1, seed: one.seed + b }));
+      await m.fit(x, y, b === 0 ? opts : { ...opts, onEpoch: undefined });
+      parts.push(m.fitted('fit'));
+    }
+    const first = parts[0] as State;
+    const trees: Tree[] = [];
+    for (const p of parts) {
+      for (const t of p.trees) trees.push({ ...t, value: t.value.map((v) => v / bags) });
+    }
+    this.state = { ...first, trees, forest: flatten(trees) };
     return this;
   }
 
@@ -657,14 +686,7 @@ export class GradientBoostedTrees implements Estimator {
   /** The model as a JSON-safe object (`formatVersion`, options, trees, history). */
   toJSON(): GbdtModelJson {
     const s = this.fitted('toJSON');
-    const { nClasses, maxDepth, maxLeaves, classWeight, ...rest } = this.options;
-    const options: GradientBoostedTreesOptions = {
-      ...rest,
-      ...(nClasses !== null ? { nClasses } : {}),
-      ...(maxDepth !== null ? { maxDepth } : {}),
-      ...(maxLeaves !== null ? { maxLeaves } : {}),
-      ...(classWeight !== null ? { classWeight } : {}),
-    };
+    const options = toOptions(this.options);
     return {
       formatVersion: GBDT_FORMAT_VERSION,
       kind: 'gbdt',
@@ -808,6 +830,19 @@ registerEstimator('gbdt', loadGradientBoostedTrees);
 
 // ---------------------------------------------------------------------------------------------------
 
+/** Resolved options back to constructor options (`null` = not set). */
+function toOptions(r: Resolved): GradientBoostedTreesOptions {
+  const { nClasses, maxDepth, maxLeaves, classWeight, bags, ...rest } = r;
+  return {
+    ...rest,
+    ...(bags !== 1 ? { bags } : {}),
+    ...(nClasses !== null ? { nClasses } : {}),
+    ...(maxDepth !== null ? { maxDepth } : {}),
+    ...(maxLeaves !== null ? { maxLeaves } : {}),
+    ...(classWeight !== null ? { classWeight } : {}),
+  };
+}
+
 function checkSamples(x: Samples, d: number, where: string, isPredict = false): void {
   if (x.x.length !== x.n * sampleSize(x)) {
     throw new DataError('SF_DATA_SCHEMA', `GradientBoostedTrees.${where}: ${x.n} samples of shape [${x.shape.join(', ')}] need ${x.n * sampleSize(x)} values; got ${x.x.length}.`, {});
@@ -916,8 +951,50 @@ function softmaxInto(raw: Float64Array, ro: number, K: number, out: Float64Array
 
 const MIN_HESS = 1e-16;
 
+/**
+ * Add each leaf's value to the scores of its rows (`leafRanges`: (node, start, end) triples over
+ * `rows`), score column k of S; with `expScore` (binary logloss) update e^score too.
+ */
+function addLeafValues(leafRanges: Int32Array, value: Float64Array, rows: Int32Array, score: Float64Array, expScore: Float64Array | null, S: number, k: number): void {
+  for (let j = 0; j < leafRanges.length; j += 3) {
+    const v = value[leafRanges[j] as number] as number;
+    const start = leafRanges[j + 1] as number;
+    const end = leafRanges[j + 2] as number;
+    if (expScore) {
+      const ev = Math.exp(v);
+      for (let q = start; q < end; q++) {
+        const r = rows[q] as number;
+        const z = (score[r] as number) + v;
+        score[r] = z;
+        expScore[r] = expUpdate(expScore[r] as number, ev, z);
+      }
+    } else {
+      for (let q = start; q < end; q++) {
+        const c = (rows[q] as number) * S + k;
+        score[c] = (score[c] as number) + v;
+      }
+    }
+  }
+}
+
+/** e^z clamped to [1e−300, 1e300], so that E / (1 + E) is a valid probability (0 and 1 at the ends). */
+function clampedExp(z: number): number {
+  const e = Math.exp(z);
+  return e < 1e-300 ? 1e-300 : e > 1e300 ? 1e300 : e;
+}
+
+/**
+ * e^(z + v) from e^z and e^v (z + v is the new score, passed for the fallback): one multiplication;
+ * recomputed exactly, and clamped, outside [1e−280, 1e280] (relative drift over many rounds stays ~1e−14).
+ */
+function expUpdate(ez: number, ev: number, z: number): number {
+  const e = ez * ev;
+  return e > 1e-280 && e < 1e280 ? e : clampedExp(z);
+}
+
 function computeGradients(
   score: Float64Array,
+  expScore: Float64Array | null,
   y: Float64Array,
   w: Float64Array,
   n: number,
@@ -943,35 +1020,45 @@ function computeGradients(
   } else if (S === 1) {
     const g = grads[0] as Float64Array;
     const h = hesss[0] as Float64Array;
-    // logloss = max(z, 0) + log(1 + e^−|z|) − y·z. The log terms are summed as the log of a running
-    // product (one Math.log per ~500 rows instead of one per row; 1 + e^−|z| ≤ 2, so the product
-    // stays finite until it is flushed at 1e150). The training loss is only reported, never used
-    // to fit, and this changes it by ~1e−14.
+    const ez = expScore as Float64Array;
+    // logloss = max(z, 0) + log(1 + e^−|z|) − y·z with p = σ(z) = E / (1 + E), E = e^z (kept by the
+    // caller: no Math.exp here). 1 + e^−|z| is 1 + E for z < 0 and 1 / p for z ≥ 0; the log terms are
+    // summed as the logs of two running products (one Math.log per ~500 rows instead of one per row;
+    // each factor lies in [1, 2] or [½, 1], flushed at 1e150 / 1e−150). The training loss is only
+    // reported, never used to fit, and this changes it by ~1e−14.
     let logSum = 0;
-    let prod = 1;
+    let prodNeg = 1;
+    let prodPos = 1;
     for (let i = 0; i < n; i++) {
       const wi = w[i] as number;
       const z = score[i] as number;
       const yi = y[i] as number;
-      // p = σ(z) and the loss share one exponential.
-      const e = Math.exp(-Math.abs(z));
-      const q = 1 + e;
-      const p = z >= 0 ? 1 / q : e / q;
+      const E = ez[i] as number;
+      const q = 1 + E;
+      const p = E / q;
       g[i] = wi * (p - yi);
       h[i] = wi * Math.max(p * (1 - p), MIN_HESS);
       loss += wi * (Math.max(z, 0) - yi * z);
       if (wi === 1) {
-        prod *= q;
-        if (prod > 1e150) {
-          logSum += Math.log(prod);
-          prod = 1;
+        if (z < 0) {
+          prodNeg *= q;
+          if (prodNeg > 1e150) {
+            logSum += Math.log(prodNeg);
+            prodNeg = 1;
+          }
+        } else {
+          prodPos *= p;
+          if (prodPos < 1e-150) {
+            logSum -= Math.log(prodPos);
+            prodPos = 1;
+          }
         }
       } else {
-        loss += wi * Math.log1p(e);
+        loss += wi * Math.log1p(Math.exp(-Math.abs(z)));
       }
       sw += wi;
     }
-    loss += logSum + Math.log(prod);
+    loss += logSum + Math.log(prodNeg) - Math.log(prodPos);
   } else {
     for (let i = 0; i < n; i++) {
       softmaxInto(score, i * S, S, prob, 0);

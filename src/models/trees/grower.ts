@@ -86,6 +86,11 @@ export class TreeGrower {
    */
   private readonly slots: Uint16Array | Int32Array;
   /**
+   * The binned matrix again, column-major (`binCol[f * n + r]`): partitioning a node reads one feature
+   * of its rows in ascending row order, so this keeps those reads sequential and inside a few KB.
+   */
+  private readonly binCol: Uint8Array;
+  /**
    * After `grow`: the leaves of the last tree as (node, start, end) triples over the `rows` array
    * it was given, so callers can update scores of in-sample rows without walking the tree.
    */
@@ -107,8 +112,13 @@ export class TreeGrower {
     this.tmp = new Int32Array(n);
     this.slotBase = new Int32Array(d);
     this.slots = this.histLen <= 65_536 ? new Uint16Array(n * d) : new Int32Array(n * d);
+    this.binCol = new Uint8Array(n * d);
     for (let i = 0; i < n; i++) {
-      for (let f = 0; f < d; f++) this.slots[i * d + f] = ((this.offset[f] as number) + (binned[i * d + f] as number)) * 3;
+      for (let f = 0; f < d; f++) {
+        const b = binned[i * d + f] as number;
+        this.slots[i * d + f] = ((this.offset[f] as number) + b) * 3;
+        this.binCol[f * n + i] = b;
+      }
     }
   }
 
@@ -141,19 +151,8 @@ export class TreeGrower {
       hist.fill(0, o, o + ((this.mapper.missingBin[f] as number) + 1) * 3);
     }
     if (m === d) {
-      const slots = this.slots;
-      for (let i = start; i < end; i++) {
-        const r = rows[i] as number;
-        const g = grad[r] as number;
-        const h = hess[r] as number;
-        const rb = r * d;
-        for (let f = 0; f < d; f++) {
-          const k = slots[rb + f] as number;
-          hist[k] = (hist[k] as number) + g;
-          hist[k + 1] = (hist[k + 1] as number) + h;
-          hist[k + 2] = (hist[k + 2] as number) + 1;
-        }
-      }
+      if (this.slots instanceof Uint16Array) histAllFeatures16(hist, this.slots, d, rows, start, end, grad, hess);
+      else histAllFeatures32(hist, this.slots, d, rows, start, end, grad, hess);
     } else {
       for (let i = start; i < end; i++) {
         const r = rows[i] as number;
@@ -323,13 +322,8 @@ export class TreeGrower {
     const value: number[] = [0];
     const gain: number[] = [0];
 
-    let g0 = 0;
-    let h0 = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as number;
-      g0 += grad[r] as number;
-      h0 += hess[r] as number;
-    }
+    const g0 = sumAt(grad, rows);
+    const h0 = sumAt(hess, rows);
     const root: Leaf = { node: 0, start: 0, end: rows.length, depth: 0, g: g0, h: h0, hist: null, split: null };
     const leaves: Leaf[] = [root];
     if (p.maxDepth > 0 && p.maxLeaves > 1) {
@@ -337,7 +331,6 @@ export class TreeGrower {
       this.buildHist(root.hist, rows, 0, rows.length, features, grad, hess);
       root.split = this.findSplit(root, features, p);
     }
-    const binned = this.binned;
     const tmp = this.tmp;
     let nLeaves = 1;
     while (nLeaves < p.maxLeaves) {
@@ -358,24 +351,11 @@ export class TreeGrower {
 
       // Partition rows[start, end) stably: left rows first, then right rows.
       const mb = this.mapper.missingBin[s.feature] as number;
-      const sf = s.feature;
-      const d = this.d;
-      let wl = leaf.start;
-      let wr = 0;
-      // Side of every bin of the split feature (1 = left), so the loop below has no comparisons.
+      // Side of every bin of the split feature (1 = left), so the partition loop has no comparisons.
       const side = this.side;
       for (let b = 0; b < mb; b++) side[b] = b <= s.bin ? 1 : 0;
       side[mb] = s.defaultLeft ? 1 : 0;
-      for (let i = leaf.start; i < leaf.end; i++) {
-        const r = rows[i] as number;
-        // Branch-free: write the row to both sides and advance only the side it belongs to.
-        const goLeft = side[binned[r * d + sf] as number] as number;
-        rows[wl] = r;
-        tmp[wr] = r;
-        wl += goLeft;
-        wr += 1 - goLeft;
-      }
-      rows.set(tmp.subarray(0, wr), wl);
+      const wl = partitionRows(rows, tmp, this.binCol, s.feature * this.n, side, leaf.start, leaf.end);
 
       const edges = this.mapper.edges[s.feature] as Float64Array;
       const k = leaf.node;
@@ -451,6 +431,69 @@ export class TreeGrower {
       gain: Float64Array.from(gain),
     };
   }
+}
+
+/** Σ v[rows[i]]. */
+function sumAt(v: Float64Array, rows: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < rows.length; i++) s += v[rows[i] as number] as number;
+  return s;
+}
+
+/**
+ * Histogram of rows[start, end) over all features, row-wise: `slots[r·d + f]` is the histogram index of
+ * (row r, feature f). Two copies (16- and 32-bit slots) keep each loop monomorphic; small functions of
+ * their own so that V8 optimises them independently of their callers.
+ */
+function histAllFeatures16(hist: Float64Array, slots: Uint16Array, d: number, rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i] as number;
+    const g = grad[r] as number;
+    const h = hess[r] as number;
+    const rb = r * d;
+    for (let f = 0; f < d; f++) {
+      const k = slots[rb + f] as number;
+      hist[k] = (hist[k] as number) + g;
+      hist[k + 1] = (hist[k + 1] as number) + h;
+      hist[k + 2] = (hist[k + 2] as number) + 1;
+    }
+  }
+}
+
+function histAllFeatures32(hist: Float64Array, slots: Int32Array, d: number, rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i] as number;
+    const g = grad[r] as number;
+    const h = hess[r] as number;
+    const rb = r * d;
+    for (let f = 0; f < d; f++) {
+      const k = slots[rb + f] as number;
+      hist[k] = (hist[k] as number) + g;
+      hist[k + 1] = (hist[k + 1] as number) + h;
+      hist[k + 2] = (hist[k + 2] as number) + 1;
+    }
+  }
+}
+
+/**
+ * Stable in-place partition of rows[start, end) by `side[bin]` (1 = left) of one column of the
+ * column-major bins (`binCol[colBase + row]`); returns the first right position. Branch-free: each row
+ * is written to both sides and only the side it belongs to advances. A small function of its own, so
+ * that V8 optimises this hot loop independently of the large `grow`.
+ */
+function partitionRows(rows: Int32Array, tmp: Int32Array, binCol: Uint8Array, colBase: number, side: Uint8Array, start: number, end: number): number {
+  let wl = start;
+  let wr = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i] as number;
+    const goLeft = side[binCol[colBase + r] as number] as number;
+    rows[wl] = r;
+    tmp[wr] = r;
+    wl += goLeft;
+    wr += 1 - goLeft;
+  }
+  rows.set(tmp.subarray(0, wr), wl);
+  return wl;
 }
 
 /** Leaf value of one row of a row-major binned matrix with `d` features. */
