@@ -204,6 +204,27 @@ describe('anomaly deployment', () => {
   });
 });
 
+describe('deployment per asset type', () => {
+  it('deploys to every asset of the type, all or none', async () => {
+    const rec = (await call('GET', '/models')).body as unknown as { id: number; task: string }[];
+    const rul = rec.find((m) => m.task === 'rul') as { id: number };
+    // engine-bare (type engine) lacks sensors: nothing is deployed, engine-13 keeps its deployment.
+    const before = (await call('GET', '/assets/engine-13/deployments')).body as unknown as unknown[];
+    const r = await call('POST', '/asset-types/engine/deployments', { modelId: rul.id });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'SF_MODEL_SENSORS', details: { assetId: 'engine-bare' } });
+    expect(((await call('GET', '/assets/engine-13/deployments')).body as unknown as unknown[]).length).toBe(before.length);
+    for (const s of rulInputs) await call('PUT', `/assets/engine-bare/sensors/${s}`, {});
+    const ok = await call('POST', '/asset-types/engine/deployments', { modelId: rul.id });
+    expect(ok.status).toBe(201);
+    expect((ok.body as unknown as { assetId: string; modelId: number }[]).map((d) => [d.assetId, d.modelId]).sort()).toEqual([
+      ['engine-13', rul.id],
+      ['engine-bare', rul.id],
+    ]);
+    expect((await call('POST', '/asset-types/no-such-type/deployments', { modelId: rul.id })).status).toBe(404);
+  });
+});
+
 describe('refusals', () => {
   it('a model directory of a task the service does not deploy: 400 SF_MODEL_FORMAT naming the task and the supported ones', async () => {
     const d = path.join(dir, 'sched');

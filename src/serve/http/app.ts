@@ -400,25 +400,40 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
       const { assetId } = req.params as { assetId: string };
       const modelId = (req.body as { modelId: number }).modelId;
       const rec = await store.getModel(modelId);
-      const a = await store.getAsset(assetId);
-      if (rec && a) {
-        // Every input sensor of the model must exist on the asset, or it would never be scored.
-        const live = await core.models.get(rec);
-        const have = new Set((await store.listSensors(assetId)).map((x) => x.id));
-        const missing = live.sensors.filter((x) => !have.has(x));
-        if (missing.length > 0) {
-          throw new HttpError(
-            409,
-            'SF_MODEL_SENSORS',
-            `Asset '${assetId}' lacks ${missing.length} sensor(s) that ${live.task} model ${rec.id} ('${rec.name}' v${rec.version}) reads: ${missing.join(', ')}. It reads ${live.sensors.join(', ')}; create the missing ones with PUT /assets/${assetId}/sensors/{sensorId}.`,
-            { assetId, modelId: rec.id, task: live.task, missing, required: [...live.sensors] },
-          );
-        }
-      }
+      if (rec && (await store.getAsset(assetId))) await checkSensors(assetId, rec);
       const d = await store.deploy(assetId, modelId, who(req));
       core.scoring.invalidate(assetId);
       void reply.code(201);
       return d;
+    },
+  );
+  app.post(
+    '/asset-types/:assetType/deployments',
+    {
+      config: { minRole: 'admin' },
+      schema: {
+        summary: 'Deploy a model version to every asset of a type (each gets its own deployment, as if deployed one by one; assets created later are not included). All or none: if any asset lacks a sensor the model reads, nothing is deployed.',
+        tags: ['models'],
+        params: { type: 'object', required: ['assetType'], properties: { assetType: { type: 'string', minLength: 1, maxLength: 64 } } },
+        body: { type: 'object', additionalProperties: false, required: ['modelId'], properties: { modelId: { type: 'integer', minimum: 1 } } },
+        response: { 201: { type: 'array', items: deployment }, ...errs },
+      },
+    },
+    async (req, reply) => {
+      const { assetType } = req.params as { assetType: string };
+      const modelId = (req.body as { modelId: number }).modelId;
+      const rec = await store.getModel(modelId);
+      if (!rec) throw new NotFoundError(`Unknown model ${modelId}.`, { modelId });
+      const assets = (await store.listAssets()).filter((a) => a.type === assetType);
+      if (assets.length === 0) throw new NotFoundError(`No asset has type '${assetType}'.`, { assetType });
+      for (const a of assets) await checkSensors(a.id, rec);
+      const out = [];
+      for (const a of assets) {
+        out.push(await store.deploy(a.id, modelId, who(req)));
+        core.scoring.invalidate(a.id);
+      }
+      void reply.code(201);
+      return out;
     },
   );
   app.get('/assets/:assetId/deployments', { schema: { summary: 'Deployment history, newest first.', tags: ['models'], params: assetParams, response: { 200: { type: 'array', items: deployment } } } }, async (req) =>
@@ -434,6 +449,20 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
       return { live };
     },
   );
+
+  /** Every input sensor of the model must exist on the asset, or it would never be scored: 409 SF_MODEL_SENSORS. */
+  async function checkSensors(assetId: string, rec: NonNullable<Awaited<ReturnType<typeof store.getModel>>>): Promise<void> {
+    const live = await core.models.get(rec);
+    const have = new Set((await store.listSensors(assetId)).map((x) => x.id));
+    const missing = live.sensors.filter((x) => !have.has(x));
+    if (missing.length === 0) return;
+    throw new HttpError(
+      409,
+      'SF_MODEL_SENSORS',
+      `Asset '${assetId}' lacks ${missing.length} sensor(s) that ${live.task} model ${rec.id} ('${rec.name}' v${rec.version}) reads: ${missing.join(', ')}. It reads ${live.sensors.join(', ')}; create the missing ones with PUT /assets/${assetId}/sensors/{sensorId}.`,
+      { assetId, modelId: rec.id, task: live.task, missing, required: [...live.sensors] },
+    );
+  }
 
   // ---- predictions ----------------------------------------------------------------------------------
   async function deployedModel(assetId: string) {
