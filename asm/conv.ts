@@ -340,3 +340,45 @@ export function maxPool1dBackward(nb: i32, W: i32, C: i32, P: i32, S: i32, padL:
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bias gradient: column sums.
+
+/** db [n] ← Σ over `rows` rows of g [rows, n] (the bias gradient of a layer whose output gradient is g). */
+export function convBiasGrad(rows: i32, n: i32, g: usize, db: usize): void {
+  memory.fill(db, 0, <usize>n << 2);
+  const n4 = <usize>n << 2;
+  let j = 0;
+  // 16 columns at a time in registers over all rows, then 4, then scalars
+  for (; j + 16 <= n; j += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let p = g + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, ld(p));
+      s1 = f32x4.add(s1, ld(p + 16));
+      s2 = f32x4.add(s2, ld(p + 32));
+      s3 = f32x4.add(s3, ld(p + 48));
+      p += n4;
+    }
+    const d = db + (<usize>j << 2);
+    st(d, s0); st(d + 16, s1); st(d + 32, s2); st(d + 48, s3);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s0 = f32x4.splat(0);
+    let p = g + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, ld(p));
+      p += n4;
+    }
+    st(db + (<usize>j << 2), s0);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    let p = g + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s += load<f32>(p);
+      p += n4;
+    }
+    store<f32>(db + (<usize>j << 2), s);
+  }
+}

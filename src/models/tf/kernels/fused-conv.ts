@@ -4,7 +4,7 @@
  *
  * tf.conv1d (and so tf.layers.conv1d) is a Conv2D over [batch, 1, width, channels] with a
  * [1, K, C, F] filter, and its gradients are Conv2DBackpropInput / Conv2DBackpropFilter. This file
- * replaces those three kernels, plus MaxPoolGrad and Tanh, for that 1-D case (channels last, filter
+ * replaces those three kernels, plus MaxPoolGrad, Tanh and the bias gradient's Sum, for that 1-D case (channels last, filter
  * height 1, stride 1, dilation 1; pooling: any window and stride over time), so every Keras-style
  * model with Conv1D layers (the seed's CNN, the RUL deep CNN, user models) uses them with no change in
  * model code and saved models stay as they are. Anything else goes to the kernel this one wraps.
@@ -269,7 +269,42 @@ export function tanhWasmConfig(): tf.KernelConfig {
   });
 }
 
+/** Sums smaller than this stay on tfjs's own kernel. */
+const SUM_MIN = 4096;
+
+/**
+ * Sum over every axis but the last (the bias gradient of Conv1D and Dense layers): the module's SIMD
+ * column sums, rows split over two cores. tfjs-wasm transposes the input first for such a sum.
+ */
+export function biasGradSumWasmConfig(): tf.KernelConfig {
+  return wrap('Sum', (args, m) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const a = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const r = x.shape.length;
+    if (!f32Inputs(x) || r < 2) return null;
+    const axes = (Array.isArray(a.axis) ? a.axis : [a.axis]).map((v) => (v < 0 ? v + r : v)).sort((p, q) => p - q);
+    if (axes.length !== r - 1 || axes.some((v, i) => v !== i)) return null;
+    const n = x.shape[r - 1] as number;
+    const rows = x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+    if (rows * n < SUM_MIN || n === 0) return null;
+    const backend = args.backend as WasmBackendLike;
+    const { region, offs } = alloc(m, [rows * n, n, n]);
+    const [oG, oS0, oS1] = offs as [number, number, number];
+    try {
+      copyIn(f32(m), oG, backend, x);
+      const split = runSplit(m, 'convBiasGrad', rows, (r0, nr, part) => [nr, n, oG + r0 * n * 4, part ? oS1 : oS0], 512);
+      const mem = f32(m);
+      const out = backend.makeOutput(a.keepDims ? [...x.shape.slice(0, -1).map(() => 1), n] : [n], 'float32');
+      const o = heapF32(backend, out);
+      for (let j = 0; j < n; j++) o[j] = (mem[(oS0 >> 2) + j] as number) + (split ? (mem[(oS1 >> 2) + j] as number) : 0);
+      return out;
+    } finally {
+      free(region);
+    }
+  });
+}
+
 /** Every kernel this file provides, as registration records wrapping the backend's current ones. */
 export function fusedConvWasmConfigs(): tf.KernelConfig[] {
-  return [conv1dForwardWasmConfig(), conv1dBackpropInputWasmConfig(), conv1dBackpropFilterWasmConfig(), maxPool1dGradWasmConfig(), tanhWasmConfig()];
+  return [conv1dForwardWasmConfig(), conv1dBackpropInputWasmConfig(), conv1dBackpropFilterWasmConfig(), maxPool1dGradWasmConfig(), tanhWasmConfig(), biasGradSumWasmConfig()];
 }
