@@ -133,3 +133,23 @@ describe('windowFeatures', () => {
     expect(windowFeatureNames(['a', 'b'], 'cycle')).toEqual(['a_last', 'a_mean', 'a_slope', 'a_min', 'a_max', 'b_last', 'b_mean', 'b_slope', 'b_min', 'b_max', 'cycle']);
   });
 });
+
+describe('historyChannels', () => {
+  it('appends causal drift-from-baseline EWMA channels and the cycle count', async () => {
+    const { historyChannels } = await import('./data.js');
+    const series = { values: [1, 10, 2, 20, 4, 40, 5, 50, 7, 70], nFeatures: 2, units: [1, 1, 1, 2, 2], time: [1, 2, 3, 1, 2] };
+    const h = historyChannels(series, { alphas: [0.5], baseline: 2, cycle: true });
+    expect(h.nFeatures).toBe(5);
+    const row = (i: number): number[] => Array.from(h.values as Float32Array).slice(i * 5, i * 5 + 5);
+    // Unit 1: baseline = mean of cycles 1–2 = (1+2)/2, (10+20)/2; EWMA 1 → 1.5 → 2.75.
+    expect(row(0)).toEqual([1, 10, 0, 0, 1]); // baseline not observed yet
+    expect(row(1)).toEqual([2, 20, 0, 0, 2]); // EWMA 1.5 − baseline 1.5
+    expect(row(2)[2]).toBeCloseTo(2.75 - 1.5, 6);
+    expect(row(2)[3]).toBeCloseTo(27.5 - 15, 5);
+    expect(row(2)[4]).toBe(3);
+    // Unit 2 starts over.
+    expect(row(3)).toEqual([5, 50, 0, 0, 1]);
+    expect(row(4)[2]).toBeCloseTo(6 - 6, 6);
+    expect(() => historyChannels(series, { alphas: [0], baseline: 2, cycle: false })).toThrow(/alphas/);
+  });
+});

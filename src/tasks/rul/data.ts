@@ -28,6 +28,8 @@ export const DEFAULT_RUL_CAP = 125;
 export const DEFAULT_RUL_WINDOW = 30;
 /** Default shortest history (cycles) a training window may end at (see trainingWindows). */
 export const DEFAULT_MIN_HISTORY = 15;
+/** Default unit-history channels of trainRul (none until validated; see docs/rul.md). */
+export const DEFAULT_HISTORY: HistoryOptions | null = null;
 /** Default share of the most frequent value above which a sensor counts as near-constant. */
 export const DEFAULT_CONSTANT_SHARE = 0.95;
 
@@ -51,6 +53,22 @@ export interface RulPreprocessOptions extends RulColumns {
   readonly regimes?: number | 'auto';
   /** Seed of the regime clustering [0]. */
   readonly seed?: number;
+  /** Unit-history channels appended after the sensors ({@link historyChannels}) [none]. */
+  readonly history?: HistoryOptions | null;
+}
+
+/**
+ * Unit-history channels (see {@link historyChannels}): per kept sensor and smoothing factor, the
+ * exponentially weighted mean of the normalised sensor run from the unit's first cycle, minus the
+ * unit's own baseline (mean of its first `baseline` cycles); optionally the cycle count.
+ */
+export interface HistoryOptions {
+  /** EWMA smoothing factors, each in (0, 1]. */
+  readonly alphas: readonly number[];
+  /** Cycles averaged for the unit's baseline (≥ 1). */
+  readonly baseline: number;
+  /** Append the number of cycles observed so far. */
+  readonly cycle: boolean;
 }
 
 /** Why a candidate sensor was not kept. */
@@ -93,6 +111,8 @@ export interface RulPreprocessorState {
   readonly regimeNormalizer: JsonObject | null;
   /** Plain z-score (no settings): mean and std per kept sensor. */
   readonly zscore: { mean: number[]; std: number[] } | null;
+  /** Unit-history channels after the sensors (absent in older models: none). */
+  readonly history?: HistoryOptions | null;
 }
 
 /**
@@ -166,7 +186,9 @@ export class RulPreprocessor {
       }
       zscore = { mean, std };
     }
+    if (o.history) checkHistory(o.history);
     const state: RulPreprocessorState = {
+      ...(o.history ? { history: { alphas: [...o.history.alphas], baseline: o.history.baseline, cycle: o.history.cycle } } : {}),
       unit: o.unit,
       time: o.time,
       settings: [...o.settings],
@@ -189,6 +211,13 @@ export class RulPreprocessor {
   /** Kept sensors, in feature order. */
   get sensors(): string[] {
     return [...this.state.sensors];
+  }
+
+  /** Channels of {@link transform}'s series: the kept sensors, then the history channels. */
+  get channels(): string[] {
+    const h = this.state.history;
+    if (!h) return this.sensors;
+    return [...this.state.sensors, ...h.alphas.flatMap((a) => this.state.sensors.map((n) => `${n}_drift_ewm${a}`)), ...(h.cycle ? ['cycle_count'] : [])];
   }
 
   /**
@@ -216,8 +245,63 @@ export class RulPreprocessor {
       }
     });
     fillMissingForward(values, units, n, m);
-    return { values, nFeatures: m, units, time, ...(cap !== undefined ? { targets: rulTargets(units, time, cap) } : {}) };
+    const base = { values, nFeatures: m, units, time, ...(cap !== undefined ? { targets: rulTargets(units, time, cap) } : {}) };
+    return s.history ? { ...historyChannels(base, s.history), time } : base;
   }
+}
+
+function checkHistory(h: HistoryOptions): void {
+  if (h.alphas.length === 0 || h.alphas.some((a) => !(a > 0 && a <= 1))) {
+    throw new ConfigError(`history: alphas must be numbers in (0, 1]; got ${JSON.stringify(h.alphas)}.`, { option: 'history', value: [...h.alphas] });
+  }
+  if (!Number.isInteger(h.baseline) || h.baseline < 1) throw new ConfigError(`history: baseline must be a positive integer; got ${String(h.baseline)}.`, { option: 'history', value: h.baseline });
+}
+
+/**
+ * Append unit-history channels to a series (causal: row r uses rows up to r of its unit only). Per
+ * smoothing factor α and sensor: EWMA_α of the sensor from the unit's first cycle minus the unit's
+ * baseline, the mean of its first `baseline` cycles (0 until that many cycles are observed). Units
+ * start at different wear levels; the drift from a unit's own start removes that offset. With `cycle`,
+ * one more channel: the number of cycles observed (1 at the unit's first row).
+ * @example historyChannels(series, { alphas: [0.1, 0.3], baseline: 10, cycle: true })
+ */
+export function historyChannels(series: SeriesData, h: HistoryOptions): SeriesData {
+  checkHistory(h);
+  const F = series.nFeatures;
+  const n = series.units.length;
+  const H = h.alphas.length * F + (h.cycle ? 1 : 0);
+  const W = F + H;
+  const out = new Float32Array(n * W);
+  const rowsOf = new Map<number | string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const u = series.units[i] as number | string;
+    let r = rowsOf.get(u);
+    if (!r) rowsOf.set(u, (r = []));
+    r.push(i);
+  }
+  const t = series.time;
+  const e = new Float64Array(F);
+  const b = new Float64Array(F);
+  for (const rows of rowsOf.values()) {
+    if (t) rows.sort((a, c) => (t[a] as number) - (t[c] as number));
+    const nb = Math.min(h.baseline, rows.length);
+    b.fill(0);
+    for (let q = 0; q < nb; q++) for (let j = 0; j < F; j++) b[j] = (b[j] as number) + (series.values[(rows[q] as number) * F + j] as number) / nb;
+    rows.forEach((r, q) => {
+      for (let j = 0; j < F; j++) out[r * W + j] = series.values[r * F + j] as number;
+      if (h.cycle) out[r * W + W - 1] = q + 1;
+    });
+    h.alphas.forEach((a, ai) => {
+      rows.forEach((r, q) => {
+        for (let j = 0; j < F; j++) {
+          const v = series.values[r * F + j] as number;
+          e[j] = q === 0 ? v : a * v + (1 - a) * (e[j] as number);
+          out[r * W + F + ai * F + j] = q + 1 >= nb ? (e[j] as number) - (b[j] as number) : 0;
+        }
+      });
+    });
+  }
+  return { values: out, nFeatures: W, units: series.units, ...(t ? { time: t } : {}), ...(series.targets ? { targets: series.targets } : {}) };
 }
 
 /** Row-weighted mean over regimes of the share of the most frequent value (NaN ignored). */

@@ -38,3 +38,17 @@ describe('RUL model zoo', () => {
     expect(createMember('transformer', defaultMemberOptions('transformer', { seed: 1, dModel: 64, heads: 8, layers: 3 })).kind).toBe('transformer');
   });
 });
+
+describe('memberInput with history channels', () => {
+  it('trees read sensor statistics plus the last value of each history channel; nets read the sensors', () => {
+    // 1 window, 3 steps, 2 sensors + 1 history channel.
+    const w = { x: Float32Array.from([1, 2, 100, 3, 4, 101, 5, 6, 102]), n: 1, shape: [3, 3] };
+    const f = memberInput('window-features', w, undefined, 2);
+    expect(f.shape).toEqual([11]);
+    expect(Array.from(f.x.subarray(0, 5))).toEqual([5, 3, 2, 1, 5]); // sensor 1: last, mean, slope, min, max
+    expect(f.x[10]).toBe(102);
+    const n = memberInput('windows', w, 2, 2);
+    expect(n.shape).toEqual([2, 2]);
+    expect(Array.from(n.x)).toEqual([3, 4, 5, 6]);
+  });
+});

@@ -125,12 +125,36 @@ export function createMember(name: RulMemberName, options: Record<string, unknow
  * The samples a member reads from windows `[steps, features]`: the last `steps` steps of each window
  * (all when omitted or not shorter), as raw windows or flat window statistics.
  */
-export function memberInput(input: RulInput, windows: Samples, steps?: number): Samples {
+export function memberInput(input: RulInput, windows: Samples, steps?: number, sensors?: number): Samples {
   const w = steps !== undefined && steps < (windows.shape[0] as number) ? lastSteps(windows, steps) : windows;
+  const [t, channels] = w.shape as [number, number];
+  const s = sensors !== undefined && sensors < channels ? sensors : channels;
+  if (s < channels) {
+    // Sensor channels, then unit-history channels (data.ts historyChannels): the trees read the window
+    // statistics of the sensors and the last value of each history channel; the nets read the sensors.
+    const sens = firstChannels(w, s);
+    if (input === 'windows') return sens;
+    const base = memberInput(input, sens);
+    const width = base.shape[0] as number;
+    const h = channels - s;
+    const x = new Float32Array(w.n * (width + h));
+    for (let i = 0; i < w.n; i++) {
+      x.set(base.x.subarray(i * width, (i + 1) * width), i * (width + h));
+      x.set(w.x.subarray((i * t + t - 1) * channels + s, (i * t + t) * channels), i * (width + h) + width);
+    }
+    return { x, n: w.n, shape: [width + h] };
+  }
   if (input === 'windows') return w;
-  const [t, features] = w.shape as [number, number];
-  if (input === 'window-features') return { x: windowFeatures(w.x, w.n, t, features), n: w.n, shape: [WINDOW_STATS.length * features] };
-  return { x: windowStatsFeatures(w.x, w.n, t, features), n: w.n, shape: [WINDOW_STATS_RICH.length * features] };
+  if (input === 'window-features') return { x: windowFeatures(w.x, w.n, t, channels), n: w.n, shape: [WINDOW_STATS.length * channels] };
+  return { x: windowStatsFeatures(w.x, w.n, t, channels), n: w.n, shape: [WINDOW_STATS_RICH.length * channels] };
+}
+
+/** The first `k` channels of each window. */
+function firstChannels(windows: Samples, k: number): Samples {
+  const [t, f] = windows.shape as [number, number];
+  const x = new Float32Array(windows.n * t * k);
+  for (let i = 0; i < windows.n * t; i++) x.set(windows.x.subarray(i * f, i * f + k), i * k);
+  return { x, n: windows.n, shape: [t, k] };
 }
 
 /** The last `steps` steps of each window. */

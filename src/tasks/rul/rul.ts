@@ -30,7 +30,7 @@ import { groupSplit } from '../../preprocess/splits.js';
 import { slidingWindows } from '../../preprocess/windows.js';
 import { mae, phmScore, rmse } from '../../evaluation/metrics.js';
 import { fileSha256, writeModelDir } from '../maintenance/artifact.js';
-import { DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type RulPreprocessorState } from './data.js';
+import { DEFAULT_HISTORY, DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type HistoryOptions, type RulPreprocessorState } from './data.js';
 import './dcnn.js';
 import {
   DEFAULT_ENSEMBLE,
@@ -91,6 +91,8 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly gbdtFeatures?: GbdtFeatures;
   /** Cap of the piece-wise linear target [125]. */
   readonly cap?: number;
+  /** Unit-history channels after the sensors (data.ts historyChannels) [DEFAULT_HISTORY]; null for none. */
+  readonly history?: HistoryOptions | null;
   /** Operating-setting columns [cmapss: op_setting_1..3; csv: none]. */
   readonly settings?: readonly string[];
   /** Candidate sensor columns [every other numeric column]. */
@@ -101,6 +103,12 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly valFraction?: number;
   /** Seed [42]. */
   readonly seed?: number;
+  /**
+   * gbdt members: after early stopping on the held-out units, train again on all units (held-out ones
+   * included) for the best number of rounds [DEFAULT_REFIT]. The manifest's validation metrics are those of the
+   * early-stopped model.
+   */
+  readonly refit?: boolean;
   /** Overrides of the members' default training settings. */
   readonly settingsOverride?: Omit<MemberSettings, 'seed'>;
   /** Progress lines. */
@@ -148,6 +156,9 @@ export interface TrainRulResult {
   readonly out: string;
   readonly manifest: RulManifest;
 }
+
+/** Whether gbdt members are refit on every unit after early stopping (TrainRulOptions.refit). */
+export const DEFAULT_REFIT = false;
 
 /** Format from the option or the file name. */
 export function resolveFormat(file: string, format: RulFormat | undefined): RulFormat {
@@ -205,6 +216,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     settings,
     ...(o.sensors ? { sensors: o.sensors } : {}),
     ...(o.constantShare !== undefined ? { constantShare: o.constantShare } : {}),
+    history: o.history === undefined ? DEFAULT_HISTORY : o.history,
     seed,
   });
   const ps = prep.state;
@@ -230,15 +242,28 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     const tm = performance.now();
     info(`training ${name} …`);
     const steps = windowOf[i] as number;
-    const xv = memberInput(input, valW, steps);
-    await est.fit(memberInput(input, trainW, steps), yTrain, {
+    const nSensors = ps.sensors.length;
+    const xv = memberInput(input, valW, steps, nSensors);
+    await est.fit(memberInput(input, trainW, steps, nSensors), yTrain, {
       validation: { x: xv, y: yVal },
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
-    const seconds = (performance.now() - tm) / 1000;
     const valPred = clampPred(await est.predict(xv), cap);
-    info(`${name}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} in ${seconds.toFixed(1)} s`);
-    fitted.push({ name, est, input, steps, options, seconds, valPred });
+    info(`${name}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} (best round/epoch ${est.history.bestEpoch + 1})`);
+    let final = est;
+    let finalOptions = options;
+    if (name === 'gbdt' && (o.refit ?? DEFAULT_REFIT)) {
+      // Refit on every unit for the early-stopped number of rounds: 25 % more engines to learn from.
+      finalOptions = { ...options, nEstimators: Math.max(1, est.history.bestEpoch + 1) };
+      delete finalOptions.earlyStoppingRounds;
+      final = createMember(name, finalOptions);
+      await final.fit(memberInput(input, win.samples, steps, nSensors), win.y);
+      (est as { dispose?: () => void }).dispose?.();
+      info(`${name}: refit on all ${nUnits} units for ${String(finalOptions.nEstimators)} rounds`);
+    }
+    const seconds = (performance.now() - tm) / 1000;
+    info(`${name}: trained in ${seconds.toFixed(1)} s`);
+    fitted.push({ name, est: final, input, steps, options: finalOptions, seconds, valPred });
   }
   const valPred = meanPrediction(fitted.map((f) => f.valPred));
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -358,7 +383,7 @@ export async function loadRulModel(dir: string): Promise<LoadedRulModel> {
 /** Predict (clamped to [0, cap]) with every member on windows and average. */
 export async function predictWindows(model: LoadedRulModel, windows: Samples): Promise<Float64Array> {
   const preds: Float64Array[] = [];
-  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows, m.info.window)), model.manifest.cap));
+  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows, m.info.window, model.manifest.preprocessor.sensors.length)), model.manifest.cap));
   return meanPrediction(preds);
 }
 
