@@ -108,6 +108,15 @@ export async function loadLiveModel(dir: string): Promise<LiveModel> {
     if ((m0.members ?? []).some((x) => x.input === 'windows')) await initBackend();
     const loaded = await loadRulModel(dir);
     const ps = loaded.manifest.preprocessor;
+    const history = (ps as { history?: unknown }).history;
+    if (history) {
+      // Unit-history channels (EWMA drift from the unit's own first cycles, cycle count) depend on the
+      // unit's whole history, not only the window: the rolling window cannot reproduce them.
+      throw new ModelFormatError(
+        `${path.join(dir, 'shopfloor-model.json')}: this RUL model uses unit-history channels (${JSON.stringify(history)}), which depend on each unit's whole history since its first cycle; the live service scores a rolling window of ${loaded.manifest.window} rows and cannot reproduce them yet. Deploy a RUL model trained without history channels.`,
+        { file: path.join(dir, 'shopfloor-model.json'), history },
+      );
+    }
     const columns = [...(ps.regimeNormalizer ? ps.settings : []), ...ps.sensors];
     return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length), windows: new Map() };
   }

@@ -5,7 +5,7 @@
  * (RUL: predictWindows on every full window of the unit's series; anomaly: detector.detect), and the
  * alert rules on them must fire as the offline scores say. Plus the refusals.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -234,6 +234,18 @@ describe('refusals', () => {
     expect(r.status).toBe(400);
     expect(r.body.error?.code).toBe('SF_MODEL_FORMAT');
     expect(r.body.error?.message).toMatch(/"scheduling".*'failure', 'rul', 'anomaly'/);
+  });
+  it('a RUL model with unit-history channels (whole-history features a window cannot reproduce): 400 SF_MODEL_FORMAT', async () => {
+    const d = path.join(dir, 'rul-history');
+    cpSync(rulDir, d, { recursive: true });
+    const mf = path.join(d, 'shopfloor-model.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as { preprocessor: Record<string, unknown> };
+    m.preprocessor.history = { alphas: [0.1], baseline: 10, cycle: true };
+    writeFileSync(mf, JSON.stringify(m));
+    const r = await call('POST', '/models', { dir: d });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.code).toBe('SF_MODEL_FORMAT');
+    expect(r.body.error?.message).toMatch(/unit-history channels .* cannot reproduce them yet/);
   });
   it('a directory without a manifest: 404 SF_NOT_FOUND', async () => {
     const r = await call('POST', '/models', { dir: path.join(dir, 'nothing-here') });
