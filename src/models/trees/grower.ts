@@ -138,7 +138,7 @@ export class TreeGrower {
    * feature-by-feature scans: consecutive updates go to different features' histograms, so the
    * read-modify-write chains on one bin (rows with equal bins) do not serialise the loop.
    */
-  private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number, features: Int32Array, grad: Float64Array, hess: Float64Array): void {
+  private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number, features: Int32Array, gh: Float64Array): void {
     const binned = this.binned;
     const d = this.d;
     const m = features.length;
@@ -151,13 +151,13 @@ export class TreeGrower {
       hist.fill(0, o, o + ((this.mapper.missingBin[f] as number) + 1) * 3);
     }
     if (m === d) {
-      if (this.slots instanceof Uint16Array) histAllFeatures16(hist, this.slots, d, rows, start, end, grad, hess);
-      else histAllFeatures32(hist, this.slots, d, rows, start, end, grad, hess);
+      if (this.slots instanceof Uint16Array) histAllFeatures16(hist, this.slots, d, rows, start, end, gh);
+      else histAllFeatures32(hist, this.slots, d, rows, start, end, gh);
     } else {
       for (let i = start; i < end; i++) {
         const r = rows[i] as number;
-        const g = grad[r] as number;
-        const h = hess[r] as number;
+        const g = gh[2 * r] as number;
+        const h = gh[2 * r + 1] as number;
         const rb = r * d;
         for (let j = 0; j < m; j++) {
           const k = (base[j] as number) + (binned[rb + (features[j] as number)] as number) * 3;
@@ -202,7 +202,13 @@ export class TreeGrower {
     const minN = p.minSamplesLeaf;
     if (!this.splittable(leaf, p)) return null;
     const parentScore = (G * G) / (H + lam);
-    let best: Split | null = null;
+    // The best split so far in locals (one object at the end instead of one per improvement).
+    let bestF = -1;
+    let bestB = 0;
+    let bestDL = false;
+    let bestGL = 0;
+    let bestHL = 0;
+    let bestNL = 0;
     let bestGain = p.minSplitGain > 0 ? p.minSplitGain : 1e-12;
     for (let j = 0; j < features.length; j++) {
       const f = features[j] as number;
@@ -253,7 +259,12 @@ export class TreeGrower {
           if (gain > bestGain) {
             bestGain = gain;
             // Without missing values in training, send future missing values to the larger side.
-            best = { feature: f, bin: b, defaultLeft: cl >= cr, gain, gL: gl, hL: hl, nL: cl };
+            bestF = f;
+            bestB = b;
+            bestDL = cl >= cr;
+            bestGL = gl;
+            bestHL = hl;
+            bestNL = cl;
           }
         }
       } else {
@@ -278,7 +289,12 @@ export class TreeGrower {
               const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
               if (gain > bestGain) {
                 bestGain = gain;
-                best = { feature: f, bin: b, defaultLeft: false, gain, gL: gl, hL: hl, nL: cl };
+                bestF = f;
+                bestB = b;
+                bestDL = false;
+                bestGL = gl;
+                bestHL = hl;
+                bestNL = cl;
               }
             }
           }
@@ -294,7 +310,12 @@ export class TreeGrower {
               const gain = 0.5 * ((gL2 * gL2) / (hL2 + lam) + (gr * gr) / (hr + lam) - parentScore);
               if (gain > bestGain) {
                 bestGain = gain;
-                best = { feature: f, bin: b, defaultLeft: true, gain, gL: gL2, hL: hL2, nL: cL2 };
+                bestF = f;
+                bestB = b;
+                bestDL = true;
+                bestGL = gL2;
+                bestHL = hL2;
+                bestNL = cL2;
               }
             }
           }
@@ -305,14 +326,14 @@ export class TreeGrower {
         for (let k = o + b * 3; k < mo; k++) hist[k] = (hist[k] as number) - (sub[k] as number);
       }
     }
-    return best;
+    return bestF < 0 ? null : { feature: bestF, bin: bestB, defaultLeft: bestDL, gain: bestGain, gL: bestGL, hL: bestHL, nL: bestNL };
   }
 
   /**
    * Grow one tree on the rows `rows` (reordered in place) using only `features`.
-   * `grad`/`hess` are indexed by row.
+   * `gh` holds the gradient and hessian of row r at gh[2r] and gh[2r + 1].
    */
-  grow(rows: Int32Array, features: Int32Array, grad: Float64Array, hess: Float64Array, p: GrowerParams): Tree {
+  grow(rows: Int32Array, features: Int32Array, gh: Float64Array, p: GrowerParams): Tree {
     const feature: number[] = [-1];
     const binThr: number[] = [0];
     const thr: number[] = [0];
@@ -322,13 +343,13 @@ export class TreeGrower {
     const value: number[] = [0];
     const gain: number[] = [0];
 
-    const g0 = sumAt(grad, rows);
-    const h0 = sumAt(hess, rows);
+    const g0 = sumAt(gh, rows, 0);
+    const h0 = sumAt(gh, rows, 1);
     const root: Leaf = { node: 0, start: 0, end: rows.length, depth: 0, g: g0, h: h0, hist: null, split: null };
     const leaves: Leaf[] = [root];
     if (p.maxDepth > 0 && p.maxLeaves > 1) {
       root.hist = this.takeHist();
-      this.buildHist(root.hist, rows, 0, rows.length, features, grad, hess);
+      this.buildHist(root.hist, rows, 0, rows.length, features, gh);
       root.split = this.findSplit(root, features, p);
     }
     const tmp = this.tmp;
@@ -392,7 +413,7 @@ export class TreeGrower {
         // Build the smaller child's histogram from its rows; the larger one is parent − smaller.
         if (smallSplittable || largeSplittable) {
           small.hist = this.takeHist();
-          this.buildHist(small.hist, rows, small.start, small.end, features, grad, hess);
+          this.buildHist(small.hist, rows, small.start, small.end, features, gh);
         }
         if (largeSplittable) {
           // The parent's histogram is not needed any more: turn it into the larger child's.
@@ -433,10 +454,10 @@ export class TreeGrower {
   }
 }
 
-/** Σ v[rows[i]]. */
-function sumAt(v: Float64Array, rows: Int32Array): number {
+/** Σ gh[2·rows[i] + c] (c = 0: gradients, 1: hessians). */
+function sumAt(gh: Float64Array, rows: Int32Array, c: number): number {
   let s = 0;
-  for (let i = 0; i < rows.length; i++) s += v[rows[i] as number] as number;
+  for (let i = 0; i < rows.length; i++) s += gh[2 * (rows[i] as number) + c] as number;
   return s;
 }
 
@@ -445,11 +466,11 @@ function sumAt(v: Float64Array, rows: Int32Array): number {
  * (row r, feature f). Two copies (16- and 32-bit slots) keep each loop monomorphic; small functions of
  * their own so that V8 optimises them independently of their callers.
  */
-function histAllFeatures16(hist: Float64Array, slots: Uint16Array, d: number, rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array): void {
+function histAllFeatures16(hist: Float64Array, slots: Uint16Array, d: number, rows: Int32Array, start: number, end: number, gh: Float64Array): void {
   for (let i = start; i < end; i++) {
     const r = rows[i] as number;
-    const g = grad[r] as number;
-    const h = hess[r] as number;
+    const g = gh[2 * r] as number;
+    const h = gh[2 * r + 1] as number;
     const rb = r * d;
     for (let f = 0; f < d; f++) {
       const k = slots[rb + f] as number;
@@ -460,11 +481,11 @@ function histAllFeatures16(hist: Float64Array, slots: Uint16Array, d: number, ro
   }
 }
 
-function histAllFeatures32(hist: Float64Array, slots: Int32Array, d: number, rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array): void {
+function histAllFeatures32(hist: Float64Array, slots: Int32Array, d: number, rows: Int32Array, start: number, end: number, gh: Float64Array): void {
   for (let i = start; i < end; i++) {
     const r = rows[i] as number;
-    const g = grad[r] as number;
-    const h = hess[r] as number;
+    const g = gh[2 * r] as number;
+    const h = gh[2 * r + 1] as number;
     const rb = r * d;
     for (let f = 0; f < d; f++) {
       const k = slots[rb + f] as number;
