@@ -311,3 +311,37 @@ export function layerNormBackward(rows: i32, n: i32, xhat: usize, rstd: usize, g
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Position-wise feed-forward network of an encoder block: y = relu(x·W1 + b1)·W2 + b2.
+
+/** Forward for `rows` rows: `h` [rows × f] ← relu(x·w1 + b1) (kept for the backward pass), `y` [rows × d] ← h·w2 + b2. */
+export function ffnForward(rows: i32, d: i32, f: i32, x: usize, w1: usize, b1: usize, w2: usize, b2: usize, h: usize, y: usize): void {
+  project(rows, d, f, x, w1, b1, h);
+  const n = rows * f;
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) st(h + (<usize>i << 2), f32x4.max(ld(h + (<usize>i << 2)), z));
+  for (; i < n; i++) fs(h + (<usize>i << 2), max(fl(h + (<usize>i << 2)), f32(0)));
+  project(rows, f, d, h, w2, b2, y);
+}
+
+/**
+ * Backward of {@link ffnForward}: `w1t` [f × d], `w2t` [d × f] the transposed kernels; `dh` [rows × f]
+ * scratch. Writes partial sums dw1 [d × f], db1 [f], dw2 [f × d], db2 [d] and dx [rows × d].
+ */
+export function ffnBackward(rows: i32, d: i32, f: i32, x: usize, w1t: usize, w2t: usize, h: usize, dy: usize, dh: usize, dw1: usize, db1: usize, dw2: usize, db2: usize, dx: usize): void {
+  inputGrads(rows, f, d, h, w2t, dy, dw2, db2, dh);
+  const n = rows * f;
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    st(dh + o, v128.and(ld(dh + o), f32x4.gt(ld(h + o), z)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    if (!(fl(h + o) > f32(0))) fs(dh + o, 0);
+  }
+  inputGrads(rows, d, f, x, w1t, dh, dw1, db1, dx);
+}

@@ -19,7 +19,7 @@
 import { ConfigError, DataError } from '../../core/errors.js';
 import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
-import { fusedAttentionAvailable, fusedLayerNorm, fusedLayerNormAvailable, fusedSelfAttention } from './kernels/fused-attention.js';
+import { fusedAttentionAvailable, fusedFeedForward, fusedFeedForwardAvailable, fusedLayerNorm, fusedLayerNormAvailable, fusedSelfAttention } from './kernels/fused-attention.js';
 import { NeuralEstimator, SeedSource, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions, type Regularizer } from './neural-estimator.js';
 import { enumOption, intListOption, intOption } from './options.js';
 
@@ -217,6 +217,75 @@ export class LayerNorm extends tf.layers.Layer {
 }
 tf.serialization.registerClass(LayerNorm);
 
+interface FeedForwardConfig {
+  readonly units: number;
+  /** Seeds of the He-uniform (first) and Glorot-uniform (second) kernel initialisers. */
+  readonly seeds: readonly [number, number];
+  /** L2 factor of both kernels (0: none). */
+  readonly l2: number;
+}
+
+/**
+ * The position-wise feed-forward network of an encoder block, relu(x·W1 + b1)·W2 + b2 over the last
+ * axis (the two Dense layers of Vaswani et al. 2017, §3.3, as one layer). On the wasm backend it runs
+ * as one fused op per direction (./kernels/fused-attention.ts); tfjs's Dense layers sent its weight
+ * gradients (xᵀ·dy over batch × steps rows) through a slow transposed BatchMatMul. Same parameters
+ * and initialisation as the Dense pair it replaces (models saved with Dense layers still load).
+ */
+export class FeedForward extends tf.layers.Layer {
+  static className = 'ShopfloorFeedForward';
+  private readonly cfg: FeedForwardConfig;
+  private w1: tf.LayerVariable | null = null;
+  private b1: tf.LayerVariable | null = null;
+  private w2: tf.LayerVariable | null = null;
+  private b2: tf.LayerVariable | null = null;
+
+  constructor(config: FeedForwardConfig & LayerArgs) {
+    super(config);
+    this.cfg = { units: config.units, seeds: [config.seeds[0], config.seeds[1]], l2: config.l2 };
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const d = s[s.length - 1] as number;
+    const f = this.cfg.units;
+    const reg = this.cfg.l2 > 0 ? tf.regularizers.l2({ l2: this.cfg.l2 }) : undefined;
+    this.w1 = this.addWeight('kernel1', [d, f], 'float32', tf.initializers.heUniform({ seed: this.cfg.seeds[0] }), reg);
+    this.b1 = this.addWeight('bias1', [f], 'float32', tf.initializers.zeros());
+    this.w2 = this.addWeight('kernel2', [f, d], 'float32', tf.initializers.glorotUniform({ seed: this.cfg.seeds[1] }), reg);
+    this.b2 = this.addWeight('bias2', [d], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+      const [w1, b1, w2, b2] = [this.w1, this.b1, this.w2, this.b2].map((v) => (v as tf.LayerVariable).read()) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      if (x.dtype === 'float32' && x.rank >= 2 && fusedFeedForwardAvailable()) return fusedFeedForward(x, w1, b1, w2, b2);
+      const d = x.shape[x.rank - 1] as number;
+      const flat = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+      const h = tf.relu(tf.add(tf.matMul(flat, w1 as tf.Tensor2D), b1)) as tf.Tensor2D;
+      return tf.reshape(tf.add(tf.matMul(h, w2 as tf.Tensor2D), b2), x.shape);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), units: this.cfg.units, seeds: [...this.cfg.seeds], l2: this.cfg.l2 };
+  }
+}
+tf.serialization.registerClass(FeedForward);
+
+/** The L2 factor of a regulariser built by tf.regularizers.l2 (0 for none). */
+function l2Factor(reg: Regularizer | undefined): number {
+  if (!reg) return 0;
+  const c = (reg as unknown as { getConfig(): { l2?: number } }).getConfig();
+  return typeof c.l2 === 'number' ? c.l2 : 0;
+}
+
 /** Settings of {@link encoderBlocks}. */
 export interface EncoderBlocksOptions {
   readonly dModel: number;
@@ -229,7 +298,7 @@ export interface EncoderBlocksOptions {
 
 /**
  * `layers` pre-LN encoder blocks (LayerNorm → self-attention → residual add, LayerNorm → ReLU
- * feed-forward → residual add) and the final LayerNorm, on `[batch, steps, dModel]` — shared by the
+ * feed-forward ({@link FeedForward}) → residual add) and the final LayerNorm, on `[batch, steps, dModel]` — shared by the
  * RUL/failure {@link Transformer} and the anomaly forecaster.
  */
 export function encoderBlocks(input: tf.SymbolicTensor, o: EncoderBlocksOptions): tf.SymbolicTensor {
@@ -240,8 +309,9 @@ export function encoderBlocks(input: tf.SymbolicTensor, o: EncoderBlocksOptions)
     const att = new MultiHeadSelfAttention({ dModel: o.dModel, heads: o.heads, seed: o.seeds.next() }).apply(a) as tf.SymbolicTensor;
     x = tf.layers.add().apply([x, att]) as tf.SymbolicTensor;
     const f = new LayerNorm({}).apply(x) as tf.SymbolicTensor;
-    const h = tf.layers.dense({ units: o.ffUnits, activation: 'relu', kernelInitializer: o.seeds.he(), kernelRegularizer: reg }).apply(f) as tf.SymbolicTensor;
-    const out = tf.layers.dense({ units: o.dModel, kernelInitializer: o.seeds.glorot(), kernelRegularizer: reg }).apply(h) as tf.SymbolicTensor;
+    // the seeds SeedSource.he() and .glorot() would draw for two Dense layers: same initial weights
+    const seeds: [number, number] = [o.seeds.next(), o.seeds.next()];
+    const out = new FeedForward({ units: o.ffUnits, seeds, l2: l2Factor(reg) }).apply(f) as tf.SymbolicTensor;
     x = tf.layers.add().apply([x, out]) as tf.SymbolicTensor;
   }
   return new LayerNorm({}).apply(x) as tf.SymbolicTensor;

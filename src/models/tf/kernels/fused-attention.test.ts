@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
 import { SeedSource } from '../neural-estimator.js';
-import { LayerNorm, MultiHeadSelfAttention, encoderBlocks } from '../transformer.js';
-import { fusedAttentionAvailable, fusedLayerNormAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
+import { FeedForward, LayerNorm, MultiHeadSelfAttention, encoderBlocks } from '../transformer.js';
+import { fusedAttentionAvailable, fusedFeedForwardAvailable, fusedLayerNormAvailable, fusedSelfAttention, type AttentionWeights } from './fused-attention.js';
 import { kernelThreads, setKernelThreads } from './wasm-module.js';
 
 /**
@@ -244,5 +244,52 @@ describe('fused layer normalisation', () => {
       ['output', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => expect(maxRelErr(got[i] as Float32Array, ref[i] as Float32Array), `${name}, ${threads} threads`).toBeLessThan(3e-5));
     }
     setKernelThreads(2);
+  });
+});
+
+describe('fused feed-forward (encoder block FFN)', () => {
+  it.each([
+    [1, 1, 3, 1],
+    [3, 5, 6, 7],
+    [9, 30, 32, 64],
+    [5, 7, 5, 9],
+  ] as const)('[%i, %i, d=%i] → %i units: wasm fused = the same layer on cpu (output, dx, dW1, db1, dW2, db2), 1 and 2 threads', async (B, T, d, f) => {
+    const rng = new Rng(B * 3 + T * 5 + d * 7 + f);
+    const x = randn(rng, B * T * d);
+    const w = randn(rng, B * T * d);
+    const weights = [randn(rng, d * f, 0.5), randn(rng, f, 0.3), randn(rng, f * d, 0.5), randn(rng, d, 0.3)];
+    const shapes = [[d, f], [f], [f, d], [d]];
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const layer = new FeedForward({ units: f, seeds: [1, 2], l2: 0 });
+        layer.build([B, T, d]);
+        layer.setWeights(weights.map((a, i) => tf.tensor(a, shapes[i])));
+        const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+        const xt = tf.tensor3d(x, [B, T, d]);
+        const fn = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(xi) as tf.Tensor, tf.tensor3d(w, [B, T, d])));
+        const out = layer.apply(xt) as tf.Tensor;
+        const dx = tf.grad(fn)(xt);
+        const { grads } = tf.variableGrads(() => fn(xt), vars);
+        return [out, dx, ...vars.map((v) => grads[v.name] as tf.Tensor)].map((t) => new Float32Array(t.dataSync()));
+      });
+    await tf.setBackend('cpu');
+    const ref = run();
+    await tf.setBackend('wasm');
+    expect(fusedFeedForwardAvailable()).toBe(true);
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const got = run();
+      ['output', 'dx', 'dW1', 'db1', 'dW2', 'db2'].forEach((name, i) => expect(maxRelErr(got[i] as Float32Array, ref[i] as Float32Array), `${name}, ${threads} threads`).toBeLessThan(3e-5));
+    }
+    setKernelThreads(2);
+  });
+
+  it('applies the L2 penalty to both kernels, as the Dense pair did', () => {
+    const layer = new FeedForward({ units: 4, seeds: [1, 2], l2: 0.01 });
+    layer.build([2, 3, 5]);
+    expect(layer.losses.length).toBe(2);
+    const plain = new FeedForward({ units: 4, seeds: [1, 2], l2: 0 });
+    plain.build([2, 3, 5]);
+    expect(plain.losses.length).toBe(0);
   });
 });

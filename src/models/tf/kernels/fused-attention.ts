@@ -9,7 +9,8 @@
  * and the per-head context) in the module's memory until the gradient is taken; per call there is
  * one copy in (x, weights; dy) and one copy out (y; the gradients). With `threads` ≥ 2 the batch rows
  * are split with the module's worker thread (one hand-off per call); the weight-gradient partial
- * sums are added on return.
+ * sums are added on return. On one thread the backward pass still sums the same two halves, so the
+ * results do not depend on the thread count (seeded runs are reproducible bit for bit).
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './wasm-ops.js';
@@ -20,12 +21,18 @@ function tapeOn(): boolean {
   return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
 }
 
+/** SHOPFLOOR_FUSED_TRANSFORMER=0 turns the fused attention, layer-norm and feed-forward ops off (for A/B runs). */
+function fusedOff(): boolean {
+  return process.env['SHOPFLOOR_FUSED_TRANSFORMER'] === '0';
+}
+
 /**
  * Whether {@link fusedSelfAttention} can run here: wasm backend, and a kernel module that has the
  * attention kernels (a build/wasm/kernels.wasm older than asm/attention.ts does not).
  */
 export function fusedAttentionAvailable(): boolean {
   if (tf.getBackend() !== 'wasm') return false;
+  if (fusedOff()) return false;
   const m = kernelModule();
   return m !== null && typeof m.ex['mhaForward'] === 'function' && typeof m.ex['mhaBackward'] === 'function' && typeof m.ex['transpose'] === 'function';
 }
@@ -109,7 +116,7 @@ export function fusedSelfAttention(x: tf.Tensor, w: AttentionWeights, heads: num
           part ? pDw2 : pDw, part ? pDb2 : pDb, part ? pDwo2 : pDwo, part ? pDbo2 : pDbo,
           r(pDx, T * d), part ? pS2 : pS1,
         ];
-      });
+      }, 16, true);
       const mm = f32(m);
       const sum = (a: number, b: number, n: number): Float32Array => {
         const out = mm.slice(a >> 2, (a >> 2) + n);
@@ -146,6 +153,7 @@ export function fusedSelfAttention(x: tf.Tensor, w: AttentionWeights, heads: num
 /** Whether {@link fusedLayerNorm} can run here (wasm backend, module with the layer-norm kernels). */
 export function fusedLayerNormAvailable(): boolean {
   if (tf.getBackend() !== 'wasm') return false;
+  if (fusedOff()) return false;
   const m = kernelModule();
   return m !== null && typeof m.ex['layerNormForward'] === 'function' && typeof m.ex['layerNormBackward'] === 'function';
 }
@@ -186,7 +194,7 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
       const [pD, pG1, pB1, pG2, pB2] = t.offs as [number, number, number, number, number];
       f32(m).set(heapF32(tf.backend() as unknown as WasmBackendLike, dy as tf.Tensor), pD >> 2);
       // dx overwrites dy in place (row by row, after the row is read)
-      const split = runSplit(m, 'layerNormBackward', rows, (r0, nr, part) => [nr, n, oH + r0 * n * 4, oR + r0 * 4, oG, pD + r0 * n * 4, pD + r0 * n * 4, part ? pG2 : pG1, part ? pB2 : pB1], 512);
+      const split = runSplit(m, 'layerNormBackward', rows, (r0, nr, part) => [nr, n, oH + r0 * n * 4, oR + r0 * 4, oG, pD + r0 * n * 4, pD + r0 * n * 4, part ? pG2 : pG1, part ? pB2 : pB1], 512, true);
       const mm = f32(m);
       const sum = (a: number, c: number): Float32Array => {
         const out = mm.slice(a >> 2, (a >> 2) + n);
@@ -201,4 +209,87 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
     return { value, gradFunc };
   });
   return op(x, gamma, beta);
+}
+
+/** Whether {@link fusedFeedForward} can run here (wasm backend, module with the feed-forward kernels). */
+export function fusedFeedForwardAvailable(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  if (fusedOff()) return false;
+  const m = kernelModule();
+  return m !== null && typeof m.ex['ffnForward'] === 'function' && typeof m.ex['ffnBackward'] === 'function' && typeof m.ex['transpose'] === 'function';
+}
+
+/**
+ * The position-wise feed-forward network of an encoder block, relu(x·W1 + b1)·W2 + b2 over the last
+ * axis of `x` (width d; W1 [d, f], W2 [f, d]), as one fused wasm op per direction (asm/attention.ts),
+ * rows split over two threads. Replaces two Dense layers whose weight gradients (xᵀ·dy with 7,680
+ * rows) went through tfjs's transposed BatchMatMul. Differentiable in x and the four weights.
+ */
+export function fusedFeedForward(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor): tf.Tensor {
+  const m = kernelModule();
+  if (!m) throw new Error(`shopfloor fused feed-forward: ${kernelsUnavailable() ?? 'wasm module unavailable'}`);
+  const d = x.shape[x.rank - 1] as number;
+  const f = w1.shape[1] as number;
+  const rows = x.size / d;
+  const shape = x.shape;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, a1, c1, a2, c2] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const keep = tapeOn();
+    const { region, offs } = alloc(m, [rows * d, d * f, f, f * d, d, rows * f, rows * d]);
+    const [oX, oW1, oB1, oW2, oB2, oH, oY] = offs as [number, number, number, number, number, number, number];
+    const mem = f32(m);
+    mem.set(heapF32(backend, xi), oX >> 2);
+    mem.set(heapF32(backend, a1), oW1 >> 2);
+    mem.set(heapF32(backend, c1), oB1 >> 2);
+    mem.set(heapF32(backend, a2), oW2 >> 2);
+    mem.set(heapF32(backend, c2), oB2 >> 2);
+    runSplit(m, 'ffnForward', rows, (r0, nr) => [nr, d, f, oX + r0 * d * 4, oW1, oB1, oW2, oB2, oH + r0 * f * 4, oY + r0 * d * 4], 64);
+    const value = tf.tensor(f32(m).subarray(oY >> 2, (oY >> 2) + rows * d), shape);
+    if (!keep) {
+      free(region);
+      return { value, gradFunc: () => [] as tf.Tensor[] };
+    }
+    evictOld();
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
+      if (!region.live) throw new Error('shopfloor fused feed-forward: the saved forward state was dropped (more than 64 forward passes without backward)');
+      const t = alloc(m, [rows * d, f * d, d * f, rows * f, d * f, d * f, f, f, f * d, f * d, d, d, rows * d]);
+      const [pDy, pW1t, pW2t, pDh, pDw1, pDw1b, pDb1, pDb1b, pDw2, pDw2b, pDb2, pDb2b, pDx] = t.offs as number[] as [
+        number, number, number, number, number, number, number, number, number, number, number, number, number,
+      ];
+      f32(m).set(heapF32(tf.backend() as unknown as WasmBackendLike, dy as tf.Tensor), pDy >> 2);
+      const tr = m.ex['transpose'] as (...a: number[]) => void;
+      tr(d, f, oW1, pW1t);
+      tr(f, d, oW2, pW2t);
+      const split = runSplit(
+        m,
+        'ffnBackward',
+        rows,
+        (r0, nr, part) => [
+          nr, d, f, oX + r0 * d * 4, pW1t, pW2t, oH + r0 * f * 4, pDy + r0 * d * 4, pDh + r0 * f * 4,
+          part ? pDw1b : pDw1, part ? pDb1b : pDb1, part ? pDw2b : pDw2, part ? pDb2b : pDb2, pDx + r0 * d * 4,
+        ],
+        64,
+        true,
+      );
+      const mm = f32(m);
+      const sum = (a: number, b: number, n: number): Float32Array => {
+        const out = mm.slice(a >> 2, (a >> 2) + n);
+        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(b >> 2) + i] as number);
+        return out;
+      };
+      const grads = [
+        tf.tensor(mm.subarray(pDx >> 2, (pDx >> 2) + rows * d), shape),
+        tf.tensor2d(sum(pDw1, pDw1b, d * f), [d, f]),
+        tf.tensor1d(sum(pDb1, pDb1b, f)),
+        tf.tensor2d(sum(pDw2, pDw2b, f * d), [f, d]),
+        tf.tensor1d(sum(pDb2, pDb2b, d)),
+      ];
+      free(t.region);
+      free(region);
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return op(x, w1, b1, w2, b2);
 }

@@ -13,7 +13,8 @@
  *
  * Two cores: the batch rows are independent, so with `threads` ≥ 2 a worker thread runs the same
  * module on the same (shared) memory for the second half of the batch: one hand-off per layer call,
- * no synchronisation per time step. Its weight-gradient partial sums are added on return.
+ * no synchronisation per time step. Its weight-gradient partial sums are added on return; on one
+ * thread the backward pass sums the same two halves, so results do not depend on the thread count.
  *
  * The ops are `tf.customGrad` functions, so autograd (model.fit, variableGrads) uses them unchanged.
  */
@@ -102,7 +103,7 @@ export function fusedRnn(kind: Kind, x: tf.Tensor, kernel: tf.Tensor, recurrentK
       const split = runSplit(m, bwd, B, (b0, nb, part) => {
         const r = (o: number, n: number): number => o + b0 * n * 4;
         return [nb, T, F, H, r(oX, T * F), oWt, r(oG, T * gH), r(oA, T * H), r(oH, T * H), oUt, r(pDy, dyRow), seq, r(pDg, T * gH), part ? pDu2 : pDu, part ? pDw2 : pDw, part ? pDb2 : pDb, r(pDx, T * F), r(pS1, H), r(pS2, H)];
-      });
+      }, 16, true);
       const mm = f32(m);
       const sum = (a: number, b: number, n: number): Float32Array => {
         const out = mm.slice(a >> 2, (a >> 2) + n);

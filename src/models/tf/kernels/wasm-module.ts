@@ -149,10 +149,21 @@ function ensureWorker(m: KernelModule): boolean {
  * `args(b0, nb, part)` gives the argument list for rows [b0, b0 + nb) run as part 0 (this thread) or
  * 1 (worker); integers only. Returns true when the work was split (callers then add the parts'
  * partial sums).
+ *
+ * `fixedHalves`: when B ≥ `minSplit` but there is no worker (one thread wanted, or the worker not
+ * up yet), still run the two halves — one after the other on this thread — and return true. Partial
+ * sums then have the same rounding whether one or two threads ran them, so a seeded training run
+ * gives bit-identical weights either way (the worker starts asynchronously, mid-run).
  */
-export function runSplit(m: KernelModule, job: string, B: number, args: (b0: number, nb: number, part: number) => number[], minSplit = 16): boolean {
+export function runSplit(m: KernelModule, job: string, B: number, args: (b0: number, nb: number, part: number) => number[], minSplit = 16, fixedHalves = false): boolean {
   const fn = m.ex[job];
   if (!fn) throw new Error(`shopfloor kernels.wasm: no export '${job}' (rebuild with npm run build:wasm)`);
+  if (fixedHalves && B >= minSplit && B >= 2 && !ensureWorker(m)) {
+    const bMain = B >> 1;
+    fn(...args(0, bMain, 0));
+    fn(...args(bMain, B - bMain, 1));
+    return true;
+  }
   if (B >= minSplit && B >= 2 && ensureWorker(m)) {
     const bMain = B >> 1;
     const a2 = args(bMain, B - bMain, 1);
