@@ -140,6 +140,7 @@ describe('1-D max-pool gradient and tanh: wasm module vs cpu backend', () => {
     { B: 9, W: 26, C: 64, P: 2, S: 2, pad: 'valid' as const }, // the CNN workload's pooling, odd batch
     { B: 12, W: 9, C: 5, P: 3, S: 1, pad: 'same' as const },
     { B: 10, W: 11, C: 7, P: 3, S: 2, pad: 'valid' as const },
+    { B: 41, W: 100, C: 67, P: 2, S: 2, pad: 'valid' as const }, // large enough to split over two threads
   ];
   for (const threads of [1, 2] as const) {
     it.each(POOLS)(`${threads} thread(s): maxPooling1d B=$B W=$W C=$C pool $P stride $S $pad`, async (p) => {
@@ -164,7 +165,7 @@ describe('1-D max-pool gradient and tanh: wasm module vs cpu backend', () => {
       expect(maxRelErr(got[1] as Float32Array, ref[1] as Float32Array)).toBeLessThan(1e-6);
     });
 
-    it.each([1000, 4099, 70_001])(`${threads} thread(s): tanh of %i values`, async (n) => {
+    it.each([1000, 4099, 70_001, 300_007])(`${threads} thread(s): tanh of %i values`, async (n) => {
       await useThreads(threads);
       const rng = new Rng(n);
       const x = randn(rng, n, 4);
@@ -187,6 +188,7 @@ describe('bias-gradient Sum: wasm module vs cpu backend', () => {
       [[33, 30, 13], [0, 1], false],
       [[40, 1, 26, 64], [0, 1, 2], true],
       [[9, 1, 30, 10], [-4, -3, -2], false],
+      [[1100, 1, 1, 257], [0, 1, 2], false], // large enough to split over two threads
       [[64, 70], [1], false], // not a bias gradient: tfjs's kernel
     ] as const)(`${threads} thread(s): sum of %j over %j (keepDims %s)`, async (shape, axes, keep) => {
       await useThreads(threads);

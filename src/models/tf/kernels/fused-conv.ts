@@ -83,8 +83,13 @@ function output(backend: WasmBackendLike, m: KernelModule, at: number, shape: nu
   return out;
 }
 
-/** Minimum batch rows per thread before the batch is split over two cores. */
+/** Minimum batch rows per thread before a convolution's batch is split over two cores. */
 const MIN_SPLIT = 4;
+/**
+ * Memory-bound kernels (tanh, max-pool gradient, bias sums) split only from this many elements: below
+ * it the hand-off to the worker costs about what it saves, and far more when the machine is loaded.
+ */
+const SPLIT_ELEMENTS = 1 << 18;
 
 /** y = conv1d(x, w) (+ bias, activation): [B, Wo, F] in the module's memory; used by the kernels below. */
 function forward(backend: WasmBackendLike, m: KernelModule, s: Conv1dShape, x: tf.TensorInfo, w: tf.TensorInfo, outShape: number[]): tf.TensorInfo {
@@ -236,7 +241,7 @@ export function maxPool1dGradWasmConfig(): tf.KernelConfig {
       const mem = f32(m);
       copyIn(mem, oX, backend, input);
       copyIn(mem, oDy, backend, dy);
-      runSplit(m, 'maxPool1dBackward', B, (b0, nb) => [nb, W, C, P, S, padL, Wo, oX + b0 * W * C * 4, oDy + b0 * Wo * C * 4, oDx + b0 * W * C * 4], MIN_SPLIT * 2);
+      runSplit(m, 'maxPool1dBackward', B, (b0, nb) => [nb, W, C, P, S, padL, Wo, oX + b0 * W * C * 4, oDy + b0 * Wo * C * 4, oDx + b0 * W * C * 4], Math.max(2, Math.ceil(SPLIT_ELEMENTS / (W * C))));
       return output(backend, m, oDx, [...input.shape]);
     } finally {
       free(region);
@@ -261,7 +266,7 @@ export function tanhWasmConfig(): tf.KernelConfig {
       copyIn(f32(m), o, backend, x);
       // elementwise: split the flat array in two halves of whole 16-float blocks
       const blocks = n >> 4;
-      runSplit(m, 'vecTanh', blocks, (i0, ni) => [i0 + ni === blocks ? n - i0 * 16 : ni * 16, o + i0 * 64, o + i0 * 64], 2048);
+      runSplit(m, 'vecTanh', blocks, (i0, ni) => [i0 + ni === blocks ? n - i0 * 16 : ni * 16, o + i0 * 64, o + i0 * 64], SPLIT_ELEMENTS / 16);
       return output(backend, m, o, [...x.shape]);
     } finally {
       free(region);
@@ -292,7 +297,7 @@ export function biasGradSumWasmConfig(): tf.KernelConfig {
     const [oG, oS0, oS1] = offs as [number, number, number];
     try {
       copyIn(f32(m), oG, backend, x);
-      const split = runSplit(m, 'convBiasGrad', rows, (r0, nr, part) => [nr, n, oG + r0 * n * 4, part ? oS1 : oS0], 512);
+      const split = runSplit(m, 'convBiasGrad', rows, (r0, nr, part) => [nr, n, oG + r0 * n * 4, part ? oS1 : oS0], Math.max(2, Math.ceil(SPLIT_ELEMENTS / n)));
       const mem = f32(m);
       const out = backend.makeOutput(a.keepDims ? [...x.shape.slice(0, -1).map(() => 1), n] : [n], 'float32');
       const o = heapF32(backend, out);
