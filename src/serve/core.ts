@@ -29,6 +29,8 @@ export interface ServiceCoreOptions {
   readonly rules?: readonly AlertRule[];
   /** Clock (default Date.now). */
   readonly now?: () => number;
+  /** RUL/anomaly row assembly: values within this many ms form one row (default 0: equal times). */
+  readonly rowToleranceMs?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createServiceCore(store: ReadingStore, opts: ServiceCoreOptions 
   const hub = new EventHub();
   const metrics = new Metrics();
   const ingestor = new Ingestor(store, hub, metrics);
-  const models = new ModelCache();
+  const models = new ModelCache(opts.rowToleranceMs !== undefined ? { rowToleranceMs: opts.rowToleranceMs } : {});
   const alerts = new AlertEngine(store, hub, opts.rules ?? []);
   const scoring = new ScoringEngine(store, models, hub, metrics, alerts);
   ingestor.onReadings((rs) => scoring.onReadings(rs));

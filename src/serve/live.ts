@@ -20,6 +20,12 @@
  * order. A row older than the last row used is late and dropped; an incomplete row that blocks newer
  * complete ones is dropped once more than {@link MAX_PENDING_ROWS} rows wait behind it (counted in
  * `shopfloor_scoring_rows_dropped_total`).
+ *
+ * Sources that stamp every sensor separately (OPC UA source timestamps, MQTT per-sensor topics
+ * without `t`) give the values of one sampling instant slightly different times. With a row tolerance
+ * ({@link LiveOptions.rowToleranceMs}, `serve --row-tolerance-ms`) a value joins the pending row whose
+ * time is within the tolerance and that has no value for its sensor yet; the row keeps the time of
+ * its first value. With 0 (the default) only equal timestamps form a row.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +45,12 @@ export type LiveTask = (typeof LIVE_TASKS)[number];
 
 /** Most incomplete rows kept per asset and model before the oldest is dropped. */
 export const MAX_PENDING_ROWS = 32;
+
+/** How deployed RUL and anomaly models assemble rows. */
+export interface LiveOptions {
+  /** Values within this many ms of a pending row's time join it (default 0: equal times only). */
+  readonly rowToleranceMs?: number;
+}
 
 /** A deployed failure model. */
 export interface FailureLive {
@@ -95,8 +107,9 @@ export function readModelTask(dir: string): LiveTask {
 }
 
 /** Load a model directory of any deployable kind. Initialises the TensorFlow.js backend when a neural model needs it. */
-export async function loadLiveModel(dir: string): Promise<LiveModel> {
+export async function loadLiveModel(dir: string, opts: LiveOptions = {}): Promise<LiveModel> {
   const task = readModelTask(dir);
+  const tol = opts.rowToleranceMs ?? 0;
   if (task === 'failure') {
     const loaded = await loadModelDir(dir);
     if (loaded.manifest.backend) await initBackend();
@@ -118,13 +131,13 @@ export async function loadLiveModel(dir: string): Promise<LiveModel> {
       );
     }
     const columns = [...(ps.regimeNormalizer ? ps.settings : []), ...ps.sensors];
-    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length), windows: new Map() };
+    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length, tol), windows: new Map() };
   }
   const m0 = JSON.parse(readFileSync(path.join(dir, 'shopfloor-model.json'), 'utf8')) as { detector?: string };
   if (isNeuralDetector(String(m0.detector))) await initBackend();
   const loaded = await loadAnomalyModel(dir);
   const columns = [...loaded.detector.sensors];
-  return { task, loaded, columns, sensors: columns.map(featureSensorId), rows: new RowAssembler(columns.length), stream: createStreamScorer(loaded.detector) };
+  return { task, loaded, columns, sensors: columns.map(featureSensorId), rows: new RowAssembler(columns.length, tol), stream: createStreamScorer(loaded.detector) };
 }
 
 /** One complete row: every input sensor at time `t`. */
@@ -141,7 +154,14 @@ export class RowAssembler {
   private readonly assets = new Map<string, { last: number; pending: Map<number, { values: Float64Array; filled: number }> }>();
   /** Rows dropped (late, or incomplete and blocking). */
   dropped = 0;
-  constructor(private readonly width: number) {}
+  /**
+   * @param width values per row (the model's input columns)
+   * @param toleranceMs a value joins a pending row at most this far from its time (0: equal times only)
+   */
+  constructor(
+    private readonly width: number,
+    private readonly toleranceMs = 0,
+  ) {}
 
   /** Add a value; returns false when the row is late (older than the last row used). */
   put(assetId: string, t: number, j: number, v: number): boolean {
@@ -149,7 +169,20 @@ export class RowAssembler {
     if (!a) this.assets.set(assetId, (a = { last: -Infinity, pending: new Map() }));
     if (t <= a.last) return false;
     let r = a.pending.get(t);
+    if (!r && this.toleranceMs > 0) {
+      // (An equal time is the same instant even when the sensor is set: a duplicate, last value wins.)
+      // Else the nearest pending row within the tolerance that still lacks this sensor.
+      let best = Infinity;
+      for (const [k, row] of a.pending) {
+        const d = Math.abs(k - t);
+        if (d <= this.toleranceMs && d < best && Number.isNaN(row.values[j] as number)) {
+          best = d;
+          r = row;
+        }
+      }
+    }
     if (!r) {
+
       r = { values: new Float64Array(this.width).fill(NaN), filled: 0 };
       a.pending.set(t, r);
     }

@@ -6,7 +6,7 @@ import { DataError } from '../core/errors.js';
 import { Table, categoricalColumn, numericColumn, type Column } from '../core/table.js';
 import { scoreTable, type LoadedModel } from '../tasks/maintenance/artifact.js';
 import type { ModelRecord } from '../storage/store.js';
-import { loadLiveModel, type LiveModel } from './live.js';
+import { loadLiveModel, type LiveModel, type LiveOptions } from './live.js';
 
 /**
  * The sensor id that feeds a model feature: lower case, the unit in brackets dropped, every run of
@@ -35,12 +35,14 @@ export interface Score {
  */
 export class ModelCache {
   private readonly loaded = new Map<number, Promise<LiveModel>>();
+  /** @param opts how RUL and anomaly models assemble rows (row tolerance). */
+  constructor(private readonly opts: LiveOptions = {}) {}
 
   /** The loaded model of a registry record (loaded on first use). */
   get(record: ModelRecord): Promise<LiveModel> {
     let p = this.loaded.get(record.id);
     if (!p) {
-      p = loadLiveModel(record.dir);
+      p = loadLiveModel(record.dir, this.opts);
       p.catch(() => this.loaded.delete(record.id));
       this.loaded.set(record.id, p);
     }

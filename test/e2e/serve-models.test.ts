@@ -257,3 +257,40 @@ describe('refusals', () => {
     expect(doc).toContain('remaining useful life');
   });
 });
+
+describe('row tolerance (sources that stamp each sensor separately)', () => {
+  /** Stream the held-out unit with sensor j stamped j ms after the cycle's time; return the stored predictions. */
+  async function streamJittered(rowToleranceMs: number | undefined, name: string): Promise<Prediction[]> {
+    const c2 = createServiceCore(new SqliteStore({ file: path.join(dir, `${name}.sqlite`) }), rowToleranceMs === undefined ? {} : { rowToleranceMs });
+    const app2 = await createApp(c2, { rateLimitPerMinute: 0 });
+    try {
+      const token = (await c2.store.createToken('admin', 'admin')).token;
+      const req = async (method: 'POST' | 'PUT', url: string, payload: object): Promise<number> =>
+        (await app2.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload })).statusCode;
+      await req('PUT', '/assets/engine-13', { site: 'plant', type: 'engine' });
+      for (const s of rulInputs) await req('PUT', `/assets/engine-13/sensors/${s}`, {});
+      const id = (await app2.inject({ method: 'POST', url: '/models', headers: { authorization: `Bearer ${token}` }, payload: { dir: rulDir } })).json() as { id: number };
+      expect(await req('POST', '/assets/engine-13/deployments', { modelId: id.id })).toBe(201);
+      const ts = rulUnit.numeric('timestamp');
+      const readings = Array.from({ length: rulUnit.nRows }, (_, i) => rulInputs.map((c, j) => ({ asset: 'engine-13', sensor: c, t: (ts[i] as number) + j, v: rulUnit.numeric(c)[i] as number }))).flat();
+      expect(await req('POST', '/readings', { readings })).toBe(200);
+      return (await c2.store.listPredictions('engine-13', 100_000)).reverse();
+    } finally {
+      await app2.close();
+      await c2.store.close();
+    }
+  }
+
+  it('without a tolerance, values a few ms apart never form a row: nothing is scored', async () => {
+    expect(await streamJittered(undefined, 'tol0')).toEqual([]);
+  });
+  it('with rowToleranceMs 50 they form one row per cycle: the stored RUL equals offline predictWindows', async () => {
+    const got = await streamJittered(50, 'tol50');
+    const model = await loadRulModel(rulDir);
+    const w = slidingWindows(model.preprocessor.transform(rulUnit), { windowSize: WINDOW });
+    const offline = await predictWindows(model, w.samples);
+    const ts = rulUnit.numeric('timestamp');
+    expect(got.map((p) => p.t)).toEqual(Array.from(w.endRows, (r) => ts[r] as number));
+    expect(got.map((p) => p.score)).toEqual(Array.from(offline));
+  });
+});
