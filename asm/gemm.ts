@@ -24,16 +24,11 @@ function st(p: usize, v: v128): void {
  * the relaxed build was within noise of the plain one (0.9–1.2×), not worth a second module and a
  * load-time choice. The branch is resolved at compile time.
  */
-// @ts-ignore: decorator
-@inline
 function fma(c: v128, a: v128, b: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// @inline keeps the tile loops in sgemm's body (no call per tile)
-// @ts-ignore: decorator
-@inline
 function tile4x12(K: i32, ap: usize, ra: usize, ca: usize, bp: usize, rb: usize, cp: usize, rc: usize): void {
   let c00 = ld(cp), c01 = ld(cp + 16), c02 = ld(cp + 32);
   let c10 = ld(cp + rc), c11 = ld(cp + rc + 16), c12 = ld(cp + rc + 32);
@@ -58,8 +53,6 @@ function tile4x12(K: i32, ap: usize, ra: usize, ca: usize, bp: usize, rb: usize,
   st(cp + 3 * rc, c30); st(cp + 3 * rc + 16, c31); st(cp + 3 * rc + 32, c32);
 }
 
-// @ts-ignore: decorator
-@inline
 function tile4x8(K: i32, ap: usize, ra: usize, ca: usize, bp: usize, rb: usize, cp: usize, rc: usize): void {
   let c00 = ld(cp), c01 = ld(cp + 16);
   let c10 = ld(cp + rc), c11 = ld(cp + rc + 16);
@@ -84,8 +77,6 @@ function tile4x8(K: i32, ap: usize, ra: usize, ca: usize, bp: usize, rb: usize, 
   st(cp + 3 * rc, c30); st(cp + 3 * rc + 16, c31);
 }
 
-// @ts-ignore: decorator
-@inline
 function tile4x4(K: i32, ap: usize, ra: usize, ca: usize, bp: usize, rb: usize, cp: usize, rc: usize): void {
   let c00 = ld(cp), c10 = ld(cp + rc), c20 = ld(cp + 2 * rc), c30 = ld(cp + 3 * rc);
   for (let k = 0; k < K; k++) {
