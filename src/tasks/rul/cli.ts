@@ -10,7 +10,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { list, num, str } from '../../cli/args.js';
 import type { CommandContext, OptionSpec, OptionValues } from '../../cli/command.js';
-import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP } from './data.js';
+import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, type HistoryOptions } from './data.js';
 import { DEFAULT_ENSEMBLE, RUL_MODELS, type RulModelName } from './models.js';
 import { evaluateRul, trainRul, type RulFormat } from './rul.js';
 
@@ -30,6 +30,8 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'window', type: 'integer', min: 1, max: 1000, description: 'Window length in cycles for every member (default 30).' },
   { name: 'min-history', type: 'integer', min: 1, max: 1000, description: `Shortest history (cycles) a training window may end at; shorter histories are edge-padded like short test units (default: the window, i.e. fully observed windows only; e.g. ${DEFAULT_MIN_HISTORY}).` },
   { name: 'gbdt-features', type: 'string', choices: ['basic', 'stats'], description: "Window statistics of gbdt members: 'basic' (last, mean, slope, min, max per sensor) or 'stats' (multi-scale means/slopes, std, EWMA; padding-aware). Default basic." },
+  { name: 'history', type: 'string', description: "Unit-history channels: EWMA smoothing factors (comma-separated, e.g. 0.1,0.3) of each sensor's drift from the unit's own baseline (first 10 cycles), plus the cycle count; 'none' for sensors only. gbdt reads their last values; nets ignore them. Default: see docs/rul.md." },
+  { name: 'refit', type: 'string', choices: ['yes', 'no'], description: 'gbdt: after early stopping on the held-out units, train again on all units for the best number of rounds. Default: see docs/rul.md.' },
   { name: 'cap', type: 'number', default: DEFAULT_RUL_CAP, min: 1, max: 100000, description: 'Cap of the piece-wise linear RUL target (cycles).' },
   { name: 'settings', type: 'string', description: 'Operating-setting columns for per-regime normalisation (comma-separated; cmapss: op_setting_1..3; csv: none).' },
   { name: 'sensors', type: 'string', description: 'Candidate sensor columns (comma-separated; default: every other numeric column).' },
@@ -58,6 +60,17 @@ export const RUL_EVALUATE_OPTIONS: readonly OptionSpec[] = [
 function csvList(opts: OptionValues, name: string): string[] | undefined {
   const v = list(opts, name);
   return v.length > 0 ? v : undefined;
+}
+
+/** `--history none` → null; `--history 0.1,0.3` → those smoothing factors, baseline 10, cycle count. */
+function parseHistory(v: string | undefined): HistoryOptions | null | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim() === 'none') return null;
+  const alphas = v.split(',').map((x) => Number(x.trim()));
+  if (alphas.length === 0 || alphas.some((a) => !(a > 0 && a <= 1))) {
+    throw new ConfigError(`--history: expected 'none' or comma-separated smoothing factors in (0, 1] (e.g. 0.1,0.3); got '${v}'.`, { option: 'history', value: v });
+  }
+  return { alphas, baseline: 10, cycle: true };
 }
 
 function optNum(opts: OptionValues, name: string): number | undefined {
@@ -92,7 +105,11 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   const sensors = csvList(opts, 'sensors');
   const unit = str(opts, 'unit');
   const time = str(opts, 'time');
+  const history = parseHistory(str(opts, 'history'));
+  const refit = str(opts, 'refit');
   const r = await trainRul({
+    ...(history !== undefined ? { history } : {}),
+    ...(refit ? { refit: refit === 'yes' } : {}),
     data: str(opts, 'data') as string,
     out: str(opts, 'out') as string,
     ...(format ? { format } : {}),

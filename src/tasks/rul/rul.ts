@@ -32,6 +32,7 @@ import { mae, phmScore, rmse } from '../../evaluation/metrics.js';
 import { fileSha256, writeModelDir } from '../maintenance/artifact.js';
 import { DEFAULT_HISTORY, DEFAULT_RUL_CAP, RulPreprocessor, finalWindows, trainingWindows, type HistoryOptions, type RulPreprocessorState } from './data.js';
 import './dcnn.js';
+import { cutMetrics, truncationCuts, type TruncationCut } from './validate.js';
 import {
   DEFAULT_ENSEMBLE,
   RUL_MODELS,
@@ -144,7 +145,18 @@ export interface RulManifest {
   readonly format: RulFormat;
   readonly preprocessor: RulPreprocessorState;
   readonly members: RulMemberInfo[];
-  readonly validation: { readonly units: number; readonly windows: number; readonly rmse: number; readonly score: number };
+  readonly validation: {
+    readonly units: number;
+    readonly windows: number;
+    readonly rmse: number;
+    readonly score: number;
+    /**
+     * Test-like validation (validate.ts; absent in older models): the held-out units cut at cycles drawn
+     * uniformly over their life, one prediction per cut, against the uncapped truth — over the cuts
+     * whose truth is within the cap (`cutRmse`, the selection metric of docs/rul.md) and over all cuts.
+     */
+    readonly cuts?: { readonly n: number; readonly rmse: number; readonly score: number; readonly nAll: number; readonly rmseAll: number };
+  };
   readonly seed: number;
   readonly data: { readonly file: string; readonly sha256: string; readonly rows: number; readonly units: number; readonly windows: number };
   readonly trainSeconds: number;
@@ -289,7 +301,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     format,
     preprocessor: ps,
     members: memberInfo,
-    validation: { units: valUnits, windows: split.test.length, rmse: rmse(yVal, valPred), score: phmScore(yVal, valPred) },
+    validation: { units: valUnits, windows: split.test.length, rmse: rmse(yVal, valPred), score: phmScore(yVal, valPred), ...cutValidation(series, win, split.test, valPred, cap, seed, minHistory) },
     seed,
     data: { file: path.basename(o.data), sha256: await fileSha256(o.data), rows: table.nRows, units: nUnits, windows: win.samples.n },
     trainSeconds,
@@ -329,6 +341,30 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   });
   for (const f of fitted) (f.est as { dispose?: () => void }).dispose?.();
   return { out: o.out, manifest };
+}
+
+/**
+ * Test-like metrics on the held-out units (validate.ts): 10 cuts per unit drawn uniformly over its life
+ * (from cycle max(31, minHistory)), predictions of the held-out windows ending there, uncapped truth.
+ */
+function cutValidation(
+  series: { units: ArrayLike<number | string>; time: ArrayLike<number> },
+  win: { endRows: Int32Array },
+  valIdx: Int32Array,
+  valPred: Float64Array,
+  cap: number,
+  seed: number,
+  minHistory: number,
+): { cuts?: { n: number; rmse: number; score: number; nAll: number; rmseAll: number } } {
+  const at = new Map<number, number>();
+  valIdx.forEach((i, k) => at.set(win.endRows[i] as number, k));
+  const cuts = truncationCuts(series.units, series.time, { cutsPerUnit: 10, minCut: Math.max(31, minHistory), seed }).filter((c) => at.has(c.row));
+  if (cuts.length === 0) return {};
+  const pred = cuts.map((c) => valPred[at.get(c.row) as number] as number);
+  const inCap = cuts.map((c, i) => (c.rul <= cap ? i : -1)).filter((i) => i >= 0);
+  const all = cutMetrics(cuts.map((c) => c.rul), pred);
+  const sub = cutMetrics(inCap.map((i) => (cuts[i] as TruncationCut).rul), inCap.map((i) => pred[i] as number));
+  return { cuts: { n: sub.n, rmse: sub.rmse, score: sub.score, nAll: all.n, rmseAll: all.rmse } };
 }
 
 /** Predictions can leave [0, cap] (linear outputs); the target cannot. */
