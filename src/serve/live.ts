@@ -234,7 +234,7 @@ export interface RulPrediction {
  * Push rows of one asset into its window and predict the RUL at every row that completes a full
  * window (all windows of the call in one model call).
  */
-export async function rulOnRows(live: RulLive, assetId: string, rows: readonly Row[]): Promise<RulPrediction[]> {
+export async function rulOnRows(live: RulLive, assetId: string, rows: readonly Row[], predict = true): Promise<RulPrediction[]> {
   let w = live.windows.get(assetId);
   if (!w) live.windows.set(assetId, (w = { rows: [], ts: [] }));
   const W = live.window;
@@ -246,7 +246,7 @@ export async function rulOnRows(live: RulLive, assetId: string, rows: readonly R
       w.rows.shift();
       w.ts.shift();
     }
-    if (w.rows.length === W) ends.push({ t: r.t, rows: [...w.rows] });
+    if (predict && w.rows.length === W) ends.push({ t: r.t, rows: [...w.rows] });
   }
   if (ends.length === 0) return [];
   const pred = await predictRulWindows(live, ends.map((e) => e.rows));

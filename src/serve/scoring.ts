@@ -16,6 +16,8 @@ import { resetAsset, rulOnRows, type LiveModel, type Row } from './live.js';
 
 /** How long a looked-up deployment is reused without asking the store again. */
 export const DEPLOYMENT_TTL_MS = 1000;
+/** Rows of stored history replayed into an anomaly detector's state on its first batch (see warmFromStore). */
+export const ANOMALY_WARM_ROWS = 256;
 
 /** A live deployment: the registry record and the loaded model. */
 export interface Live {
@@ -30,6 +32,8 @@ export class ScoringEngine {
   private readonly watched: ReadonlySet<string>;
   /** Live deployment per asset (null: none), cached for DEPLOYMENT_TTL_MS; see `invalidate`. */
   private readonly deployments = new Map<string, { at: number; value: Promise<Live | null> }>();
+  /** `modelId|assetId` of RUL/anomaly states already warmed from the store in this process. */
+  private readonly warmed = new Set<string>();
 
   constructor(
     private readonly store: ReadingStore,
@@ -63,8 +67,11 @@ export class ScoringEngine {
   invalidate(assetId?: string): void {
     if (assetId === undefined) this.deployments.clear();
     else this.deployments.delete(assetId);
-    // A new deployment starts the asset's RUL window and anomaly state afresh.
-    if (assetId !== undefined) void this.models.all().then((ms) => ms.forEach((m) => resetAsset(m, assetId)));
+    // A new deployment starts the asset's RUL window and anomaly state afresh (warmed again from the store).
+    if (assetId !== undefined) {
+      for (const k of this.warmed) if (k.endsWith(`|${assetId}`)) this.warmed.delete(k);
+      void this.models.all().then((ms) => ms.forEach((m) => resetAsset(m, assetId)));
+    }
   }
   private async loadDeployment(assetId: string): Promise<Live | null> {
     const dep = await this.store.currentDeployment(assetId);
@@ -134,13 +141,21 @@ export class ScoringEngine {
     const model = live.model;
     if (model.task === 'failure') return;
     const index = new Map(model.sensors.map((s, j) => [s, j]));
+    const key = `${live.rec.id}|${assetId}`;
     let late = 0;
-    for (const r of readings) {
-      const j = index.get(r.sensorId);
-      if (j !== undefined && !model.rows.put(assetId, r.t, j, r.v as number)) late++;
+    let before = model.rows.dropped;
+    let rows: Row[];
+    if (!this.warmed.has(key)) {
+      this.warmed.add(key);
+      rows = await this.warmFromStore(assetId, model, index, readings);
+      before = model.rows.dropped;
+    } else {
+      for (const r of readings) {
+        const j = index.get(r.sensorId);
+        if (j !== undefined && !model.rows.put(assetId, r.t, j, r.v as number)) late++;
+      }
+      rows = model.rows.drain(assetId);
     }
-    const before = model.rows.dropped;
-    const rows: Row[] = model.rows.drain(assetId);
     const dropped = late + model.rows.dropped - before;
     if (dropped > 0) this.metrics.inc('shopfloor_scoring_rows_dropped_total', {}, dropped);
     if (rows.length === 0) return;
@@ -157,6 +172,38 @@ export class ScoringEngine {
       }
       await this.emit(assetId, live.rec.id, row.t, r.score, r.isAnomaly ? 'anomaly' : 'normal', { task: 'anomaly', flagged: r.isAnomaly, threshold, sensor: model.columns[r.channel] as string });
     }
+  }
+
+  /**
+   * The first batch of an asset for a RUL/anomaly model in this process (after a start, a restart or
+   * a new deployment): rebuild the rolling state from the readings already stored, so that a restart
+   * does not wait `window` new cycles for the next RUL. Reads the last readings of each input sensor
+   * up to this batch (which is already stored), assembles rows, feeds the rows older than the batch
+   * to the state without emitting (they were scored before, or belong to a previous deployment), and
+   * returns the batch's rows for scoring. RUL: the last `window − 1` rows; anomaly: the last
+   * {@link ANOMALY_WARM_ROWS} rows (the detectors' rolling windows are shorter; EWMA states converge).
+   */
+  private async warmFromStore(assetId: string, model: Exclude<LiveModel, { task: 'failure' }>, index: Map<string, number>, readings: readonly Reading[]): Promise<Row[]> {
+    let tmin = Infinity;
+    let tmax = -Infinity;
+    const perSensor = new Map<string, number>();
+    for (const r of readings) {
+      if (!index.has(r.sensorId)) continue;
+      tmin = Math.min(tmin, r.t);
+      tmax = Math.max(tmax, r.t);
+      perSensor.set(r.sensorId, (perSensor.get(r.sensorId) ?? 0) + 1);
+    }
+    if (perSensor.size === 0) return [];
+    const need = (model.task === 'rul' ? model.window - 1 : ANOMALY_WARM_ROWS) + 8;
+    for (const [sensorId, j] of index) {
+      const got = await this.store.queryReadings({ assetId, sensorId, from: 0, to: tmax + 1, latest: true, limit: need + (perSensor.get(sensorId) ?? 0) });
+      for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
+    }
+    const rows = model.rows.drain(assetId);
+    const old = rows.filter((r) => r.t < tmin);
+    if (model.task === 'rul') await rulOnRows(model, assetId, old, false);
+    else for (const r of old) model.stream.push({ asset: assetId, ts: r.t, values: r.values });
+    return rows.filter((r) => r.t >= tmin);
   }
 
   /** Store, publish and feed a score to the alert rules. */

@@ -184,7 +184,10 @@ export class PgStore implements ReadingStore {
     });
   }
   async queryReadings(q: ReadingQuery): Promise<Reading[]> {
-    const rows = await this.rows('SELECT t, v, q FROM readings WHERE asset_id = $1 AND sensor_id = $2 AND t >= $3 AND t < $4 ORDER BY t LIMIT $5', [q.assetId, q.sensorId, q.from, q.to, q.limit ?? 10_000]);
+    const sql = q.latest
+      ? 'SELECT t, v, q FROM (SELECT t, v, q FROM readings WHERE asset_id = $1 AND sensor_id = $2 AND t >= $3 AND t < $4 ORDER BY t DESC LIMIT $5) last ORDER BY t'
+      : 'SELECT t, v, q FROM readings WHERE asset_id = $1 AND sensor_id = $2 AND t >= $3 AND t < $4 ORDER BY t LIMIT $5';
+    const rows = await this.rows(sql, [q.assetId, q.sensorId, q.from, q.to, q.limit ?? 10_000]);
     return rows.map((r) => ({ assetId: q.assetId, sensorId: q.sensorId, t: n(r.t), v: nn(r.v), q: qName(r.q) }));
   }
   async queryBuckets(q: ReadingQuery & { bucketMs: number }): Promise<ReadingBucket[]> {

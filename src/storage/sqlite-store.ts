@@ -196,9 +196,10 @@ export class SqliteStore implements ReadingStore {
   }
 
   async queryReadings(q: ReadingQuery): Promise<Reading[]> {
-    const rows = this
-      .stmt('SELECT t, v, q FROM readings WHERE asset_id = ? AND sensor_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?')
-      .all(q.assetId, q.sensorId, q.from, q.to, q.limit ?? 10_000) as Row[];
+    const sql = q.latest
+      ? 'SELECT t, v, q FROM (SELECT t, v, q FROM readings WHERE asset_id = ? AND sensor_id = ? AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?) ORDER BY t'
+      : 'SELECT t, v, q FROM readings WHERE asset_id = ? AND sensor_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
+    const rows = this.stmt(sql).all(q.assetId, q.sensorId, q.from, q.to, q.limit ?? 10_000) as Row[];
     return rows.map((r) => ({ assetId: q.assetId, sensorId: q.sensorId, t: Number(r.t), v: r.v === null ? null : Number(r.v), q: qName(r.q) }));
   }
 

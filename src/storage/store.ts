@@ -65,6 +65,8 @@ export interface ReadingQuery {
   readonly bucketMs?: number;
   /** At most this many rows (default 10,000). */
   readonly limit?: number;
+  /** Raw readings only: the last `limit` readings of the range instead of the first (still ascending). */
+  readonly latest?: boolean;
 }
 
 /** One downsampled bucket. Aggregates skip bad samples; `min/max/avg` are null when all were bad. */

@@ -46,6 +46,10 @@ export function describeStoreContract(name: string, open: () => Promise<ReadingS
       ]);
       // [from, to) bounds
       expect((await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 100, to: 300 })).map((x) => x.t)).toEqual([100, 200]);
+      // first or last `limit` of the range, ascending either way
+      expect((await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 0, to: 1000, limit: 2 })).map((x) => x.t)).toEqual([100, 200]);
+      expect((await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 0, to: 1000, limit: 2, latest: true })).map((x) => x.t)).toEqual([200, 300]);
+      expect((await s.queryReadings({ assetId: 'm1', sensorId: 'temp', from: 0, to: 300, limit: 1, latest: true })).map((x) => x.t)).toEqual([200]);
     });
 
     it('treats duplicate (asset, sensor, t) as idempotent: first write wins, counted', async () => {
