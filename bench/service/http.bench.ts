@@ -15,6 +15,11 @@
  * response time autocannon reports (its own histogram has 1 ms resolution; both are saved). Peak RSS is
  * VmHWM of each server process. BENCH_CPU_PROF=dir profiles the servers (node --cpu-prof).
  *
+ * - open loop at the same rate (./open-loop.ts, the method of wrk2): requests due evenly every
+ *   1/rate s and timed from their due time. autocannon's `overallRate` is a per-second quota per
+ *   connection, i.e. a burst of `rate` requests at concurrency `connections` at the start of each
+ *   second (see open-loop.ts); both are reported, the open-loop one is the steady 1,000 req/s.
+ *
  * Processes: autocannon runs in this process, each server in its own child process (so the load
  * generator and the server are separate processes, but on this 2-core machine they still share the
  * cores). Besides the client-side times the server reports its own: `reply.elapsedTime` of every
@@ -28,6 +33,7 @@ import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { trainDemoModel } from '../../src/serve/demo.js';
 import { exited, flags, machineLoad, nextMessage, procMemory, round, tsChild, writeResult } from './common.js';
+import { openLoop } from './open-loop.js';
 
 const f = flags(process.argv.slice(2));
 const SECONDS = Number(f.seconds ?? 20);
@@ -52,6 +58,8 @@ interface Phase {
   achievedRps: number;
   latencyMs: { p50: number; p90: number; p99: number; p99_9: number; max: number; mean: number };
   autocannonLatencyMs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
+  /** Open loop only: how late the generator sent requests after their due time. */
+  sendLagMs?: { p99: number; max: number };
 }
 
 function summary(times: ArrayLike<number>): ServerSide['latencyMs'] {
@@ -84,6 +92,23 @@ async function withServerTiming(child: ChildProcess, phase: () => Promise<Phase>
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** The open-loop constant-rate phase, in the Phase shape. */
+async function steady(url: string, token: string, seconds: number, rate: number): Promise<Phase> {
+  const r = await openLoop(`${url}/assets/m1/predict`, BODY, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, rate, seconds, CONNECTIONS);
+  const l = summary(r.latencies);
+  return {
+    requests: r.requests,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: 0,
+    seconds: round(r.seconds, 2),
+    achievedRps: r.achievedRps,
+    latencyMs: l,
+    autocannonLatencyMs: { p50: NaN, p90: NaN, p99: NaN, p99_9: NaN, max: NaN },
+    sendLagMs: { p99: round(r.sendLagMs.p99, 3), max: round(r.sendLagMs.max, 3) },
+  };
 }
 
 function load(url: string, token: string, seconds: number, rate?: number): Promise<Phase> {
@@ -152,22 +177,26 @@ try {
   const t0 = Date.now();
   await trainDemoModel(modelDir);
   console.log(`trained the demo gbdt failure model in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const results: Record<string, { fixed: Phase; max: Phase; peakRssMb: number | null; loadavgAfter: number[] }> = {};
+  const results: Record<string, { fixed: Phase; steady: Phase; max: Phase; peakRssMb: number | null; loadavgAfter: number[] }> = {};
   for (const kind of ['ours', 'baseline'] as const) {
     const s = await server(kind, dir, modelDir);
     await load(s.url, s.token, 3, RATE); // warm-up (JIT, model load, caches)
     const fixed = await withServerTiming(s.child, () => load(s.url, s.token, SECONDS, RATE));
+    const steadyPhase = await withServerTiming(s.child, () => steady(s.url, s.token, SECONDS, RATE));
     const max = await withServerTiming(s.child, () => load(s.url, s.token, MAX_SECONDS));
     const mem = procMemory(s.pid);
     await stop(s.child);
-    results[kind] = { fixed, max, peakRssMb: mem ? round(mem.peakRssMb) : null, loadavgAfter: machineLoad().loadavg };
+    results[kind] = { fixed, steady: steadyPhase, max, peakRssMb: mem ? round(mem.peakRssMb) : null, loadavgAfter: machineLoad().loadavg };
     const l = fixed.latencyMs;
     const sv = fixed.server as ServerSide;
     console.log(
       `${kind.padEnd(8)} server side at ${RATE}/s: p50 ${sv.latencyMs.p50} ms, p90 ${sv.latencyMs.p90} ms, p99 ${sv.latencyMs.p99} ms, p99.9 ${sv.latencyMs.p99_9} ms, max ${sv.latencyMs.max} ms; event-loop delay p50 ${sv.loopDelayMs.p50} ms, p99 ${sv.loopDelayMs.p99} ms, max ${sv.loopDelayMs.max} ms`,
     );
     console.log(
-      `${kind.padEnd(8)} at ${RATE}/s: achieved ${fixed.achievedRps}/s, p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p99_9} ms, max ${l.max} ms, non-2xx ${fixed.non2xx}, errors ${fixed.errors}; unthrottled ${max.achievedRps}/s (p99 ${max.latencyMs.p99} ms); peak RSS ${results[kind].peakRssMb} MB; load ${results[kind].loadavgAfter.join(' ')}`,
+      `${kind.padEnd(8)} open loop at ${RATE}/s: achieved ${steadyPhase.achievedRps}/s, p50 ${steadyPhase.latencyMs.p50} ms, p90 ${steadyPhase.latencyMs.p90} ms, p99 ${steadyPhase.latencyMs.p99} ms, p99.9 ${steadyPhase.latencyMs.p99_9} ms, max ${steadyPhase.latencyMs.max} ms, non-2xx ${steadyPhase.non2xx}, errors ${steadyPhase.errors}; server-side p99 ${(steadyPhase.server as ServerSide).latencyMs.p99} ms`,
+    );
+    console.log(
+      `${kind.padEnd(8)} autocannon at ${RATE}/s: achieved ${fixed.achievedRps}/s, p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p99_9} ms, max ${l.max} ms, non-2xx ${fixed.non2xx}, errors ${fixed.errors}; unthrottled ${max.achievedRps}/s (p99 ${max.latencyMs.p99} ms); peak RSS ${results[kind].peakRssMb} MB; load ${results[kind].loadavgAfter.join(' ')}`,
     );
   }
   const o = results.ours as (typeof results)['ours'];
@@ -175,12 +204,14 @@ try {
   const ratios = {
     'p50 ours / baseline': round(o.fixed.latencyMs.p50 / b.fixed.latencyMs.p50, 2),
     'p99 ours / baseline': round(o.fixed.latencyMs.p99 / b.fixed.latencyMs.p99, 2),
+    'open-loop p99 ours / baseline': round(o.steady.latencyMs.p99 / b.steady.latencyMs.p99, 2),
     'server-side p99 ours / baseline': round((o.fixed.server as ServerSide).latencyMs.p99 / (b.fixed.server as ServerSide).latencyMs.p99, 2),
     'max throughput ours / baseline': round(o.max.achievedRps / b.max.achievedRps, 2),
   };
   for (const [k, v] of Object.entries(ratios)) console.log(`ratio ${k}: ${v}`);
-  const target = { p99MsAtRate: 5, rate: RATE, met: o.fixed.latencyMs.p99 <= 5 && o.fixed.achievedRps >= RATE * 0.98 && o.fixed.non2xx === 0 };
-  console.log(`target p99 <= 5 ms at ${RATE}/s: ${target.met ? 'met' : 'MISSED'}`);
+  const meets = (p: Phase): boolean => p.latencyMs.p99 <= 5 && p.achievedRps >= RATE * 0.98 && p.non2xx === 0 && p.errors === 0;
+  const target = { p99MsAtRate: 5, rate: RATE, metOpenLoop: meets(o.steady), metAutocannonBursts: meets(o.fixed) };
+  console.log(`target p99 <= 5 ms at ${RATE}/s: open loop ${target.metOpenLoop ? 'met' : 'MISSED'}; autocannon (per-second bursts) ${target.metAutocannonBursts ? 'met' : 'MISSED'}`);
   const file = writeResult('service-http.json', {
     bench: 'service-http',
     at: new Date().toISOString(),
