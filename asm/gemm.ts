@@ -5,8 +5,8 @@
  * A cost nothing); B and C are row-major with leading dimensions ldb, ldc. Sizes in elements,
  * pointers in bytes.
  *
- * Register tiles of 4 rows × 12, 8 or 4 columns (12, 8 or 4 accumulators), chosen by the columns
- * left: the convolutions here have N = filters or channels rounded up to 4 (12, 16, 64), where a
+ * Register tiles of 4 rows × 8 columns (8 accumulators), plus one 4 × 12 tile when N ≡ 4 (mod 8):
+ * the convolutions here have N = filters or channels rounded up to 4 (12, 16, 64), and for N = 12 a
  * 4×8 + 4×4 split would leave a third of the work in the load-bound 4×4 tile.
  */
 
@@ -145,11 +145,12 @@ export function sgemm(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: u
     const a0 = a + <usize>i * ra;
     const c0 = c + <usize>i * rc;
     let j = 0;
-    for (; j + 12 <= N; j += 12) tile4x12(K, a0, ra, ca, b + (<usize>j << 2), rb, c0 + (<usize>j << 2), rc);
-    if (j + 8 <= N) {
-      tile4x8(K, a0, ra, ca, b + (<usize>j << 2), rb, c0 + (<usize>j << 2), rc);
-      j += 8;
+    // one 12-wide tile only when N ≡ 4 (mod 8) (12, 20, …), so no 4-wide tile is left; else 8-wide
+    if ((N & 7) == 4 && N >= 12) {
+      tile4x12(K, a0, ra, ca, b, rb, c0, rc);
+      j = 12;
     }
+    for (; j + 8 <= N; j += 8) tile4x8(K, a0, ra, ca, b + (<usize>j << 2), rb, c0 + (<usize>j << 2), rc);
     if (j + 4 <= N) {
       tile4x4(K, a0, ra, ca, b + (<usize>j << 2), rb, c0 + (<usize>j << 2), rc);
       j += 4;

@@ -143,6 +143,7 @@ function filterGrad(backend: WasmBackendLike, m: KernelModule, s: Conv1dShape, x
       B,
       (b0, nb, part) => [nb, W, C, K, F, padL, Wo, oX + b0 * W * C * 4, oDy + b0 * Wo * F * 4, part ? oDw1 : oDw0, 0, part ? oT1 : oT0],
       MIN_SPLIT * 2,
+      true, // same two partial sums on one thread or two: seeded runs do not depend on the worker
     );
     (m.ex['convUnpackGrad'] as (...a: number[]) => void)(KC, F, oDw0, split ? oDw1 : 0, oDw);
     return output(backend, m, oDw, outShape);
@@ -297,7 +298,7 @@ export function biasGradSumWasmConfig(): tf.KernelConfig {
     const [oG, oS0, oS1] = offs as [number, number, number];
     try {
       copyIn(f32(m), oG, backend, x);
-      const split = runSplit(m, 'convBiasGrad', rows, (r0, nr, part) => [nr, n, oG + r0 * n * 4, part ? oS1 : oS0], Math.max(2, Math.ceil(SPLIT_ELEMENTS / n)));
+      const split = runSplit(m, 'convBiasGrad', rows, (r0, nr, part) => [nr, n, oG + r0 * n * 4, part ? oS1 : oS0], Math.max(2, Math.ceil(SPLIT_ELEMENTS / n)), true);
       const mem = f32(m);
       const out = backend.makeOutput(a.keepDims ? [...x.shape.slice(0, -1).map(() => 1), n] : [n], 'float32');
       const o = heapF32(backend, out);
