@@ -28,8 +28,8 @@ export const DEFAULT_RUL_CAP = 125;
 export const DEFAULT_RUL_WINDOW = 30;
 /** Default shortest history (cycles) a training window may end at (see trainingWindows). */
 export const DEFAULT_MIN_HISTORY = 15;
-/** Default unit-history channels of trainRul (none until validated; see docs/rul.md). */
-export const DEFAULT_HISTORY: HistoryOptions | null = null;
+/** Default unit-history channels of trainRul: drift EWMA α 0.1, 0.3 from a 10-cycle baseline plus the cycle count (chosen on the test-like validation, docs/rul.md). */
+export const DEFAULT_HISTORY: HistoryOptions | null = { alphas: [0.1, 0.3], baseline: 10, cycle: true };
 /** Default share of the most frequent value above which a sensor counts as near-constant. */
 export const DEFAULT_CONSTANT_SHARE = 0.95;
 

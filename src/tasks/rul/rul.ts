@@ -170,7 +170,7 @@ export interface TrainRulResult {
 }
 
 /** Whether gbdt members are refit on every unit after early stopping (TrainRulOptions.refit). */
-export const DEFAULT_REFIT = false;
+export const DEFAULT_REFIT = true;
 
 /** Format from the option or the file name. */
 export function resolveFormat(file: string, format: RulFormat | undefined): RulFormat {
