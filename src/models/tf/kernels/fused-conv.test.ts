@@ -315,4 +315,27 @@ describe('CNN training with the 1-D kernels', () => {
     expect(ref[5] as number).toBeLessThan((ref[0] as number) * 0.9);
     for (let e = 0; e < 6; e++) expect(Math.abs((got[e] as number) - (ref[e] as number)), `epoch ${e}`).toBeLessThan(1e-4 + 1e-3 * (ref[e] as number));
   }, 60_000);
+
+  it('a seeded run gives the same weights on one thread and on two (fixed halves for the partial sums)', async () => {
+    const rng = new Rng(99);
+    const n = 70;
+    const [steps, feats] = [24, 3];
+    const x = randn(rng, n * steps * feats);
+    const y = randn(rng, n);
+    const train = async (threads: 1 | 2): Promise<Float32Array[]> => {
+      await useThreads(threads);
+      const m = build('rul-cnn', steps, feats);
+      const xs = tf.tensor3d(x, [n, steps, feats]);
+      const ys = tf.tensor2d(y, [n, 1]);
+      await m.fit(xs, ys, { epochs: 2, batchSize: 35, shuffle: false, verbose: 0 });
+      const w = m.getWeights().map((t) => new Float32Array(t.dataSync()));
+      tf.dispose([xs, ys]);
+      m.dispose();
+      return w;
+    };
+    const one = await train(1);
+    const two = await train(2);
+    expect(kernelThreads()).toBe(2);
+    expect(two).toEqual(one);
+  }, 60_000);
 });
