@@ -28,6 +28,14 @@ describe('trainRul / evaluateRul (gbdt on window features, simulated multi-regim
     const r = await trainRul({ ...csv, data: trainCsv, out, model: 'gbdt', window: 15, cap: 125, seed: 1, settingsOverride: { epochs: 150, patience: 20 } });
     expect(r.manifest.preprocessor.nRegimes).toBe(3);
     expect(r.manifest.members.map((m) => m.name)).toEqual(['gbdt']);
+    // Default: history channels in the preprocessor, gbdt refit on all units for the early-stopped rounds.
+    expect(r.manifest.preprocessor.history).toEqual({ alphas: [0.1, 0.3], baseline: 10, cycle: true });
+    const g = r.manifest.members[0];
+    expect(g?.options.nEstimators).toBe((g?.bestEpoch as number) + 1);
+    expect(g?.options.earlyStoppingRounds).toBeUndefined();
+    // Test-like validation of the held-out units is recorded.
+    expect(r.manifest.validation.cuts?.nAll).toBeGreaterThan(0);
+    expect(r.manifest.validation.cuts?.rmse).toBeGreaterThan(0);
     for (const f of ['shopfloor-model.json', 'metrics.json', 'report.html']) expect(existsSync(path.join(out, f))).toBe(true);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect(isRulModelDir(out)).toBe(true);
@@ -101,8 +109,11 @@ describe('ensemble', () => {
     const { memberInput } = await import('./models.js');
     const { readCsv } = await import('../../io/csv/index.js');
     const series = m.preprocessor.transform(await readCsv(testCsv, { schema: { unit: 'categorical' } }));
-    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-stats', finalWindows(series, 20).samples)) as Promise<Float64Array>);
-    const p1 = await (m.members[1]?.estimator.predict(finalWindows(series, 20).samples) as Promise<Float64Array>);
+    // Sensor channels first, then the unit-history channels (gbdt reads their last values; the CNN ignores them).
+    const nSensors = m.manifest.preprocessor.sensors.length;
+    expect(series.nFeatures).toBeGreaterThan(nSensors);
+    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-stats', finalWindows(series, 20).samples, undefined, nSensors)) as Promise<Float64Array>);
+    const p1 = await (m.members[1]?.estimator.predict(memberInput('windows', finalWindows(series, 20).samples, undefined, nSensors)) as Promise<Float64Array>);
     const c = (v: number): number => Math.min(125, Math.max(0, v));
     e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
   }, 60_000);
