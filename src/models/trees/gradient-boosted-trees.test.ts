@@ -284,6 +284,22 @@ describe('GradientBoostedTrees', () => {
     expect(() => new GradientBoostedTrees({ bags: 0 })).toThrow(/'bags'.*integer in \[1, 100\].*0/);
   });
 
+  it('average: one model whose raw score is the mean of the models (different data, base scores and round counts)', async () => {
+    const a = dataset(600, 4, 31, (r) => ((r[0] as number) > 0.2 ? 1 : 0));
+    const b = dataset(600, 4, 32, (r) => ((r[0] as number) > -0.2 ? 1 : 0));
+    const ma = await new GradientBoostedTrees({ nEstimators: 12, seed: 1 }).fit(a.x, a.y);
+    const mb = await new GradientBoostedTrees({ nEstimators: 7, seed: 2 }).fit(b.x, b.y);
+    const avg = GradientBoostedTrees.average([ma, mb]);
+    const ra = ma.predictRaw(a.x);
+    const rb = mb.predictRaw(a.x);
+    const r = avg.predictRaw(a.x);
+    for (let i = 0; i < a.y.length; i++) expect(r[i] as number).toBeCloseTo(((ra[i] as number) + (rb[i] as number)) / 2, 10);
+    expect(avg.nRounds).toBe(19);
+    expect(GradientBoostedTrees.average([ma]).predictRaw(a.x)).toEqual(ra);
+    expect(() => GradientBoostedTrees.average([])).toThrow(ConfigError);
+    expect(() => GradientBoostedTrees.average([new GradientBoostedTrees()])).toThrow(NotFittedError);
+  });
+
   it('multiclass softmax and regression learn their targets', async () => {
     const lab = (r: Float32Array): number => ((r[0] as number) < -0.3 ? 0 : (r[1] as number) < 0 ? 1 : 2);
     const tr = dataset(1500, 4, 17, lab);

@@ -28,7 +28,8 @@ import {
   rocAuc,
   type ClassificationReport,
 } from '../../evaluation/metrics.js';
-import { AUTO_CANDIDATES, FAILURE_MODELS, makeEstimator, type FailureModelName } from './candidates.js';
+import { GradientBoostedTrees } from '../../models/trees/index.js';
+import { AUTO_CANDIDATES, crossFitOf, FAILURE_MODELS, makeEstimator, type FailureModelName } from './candidates.js';
 
 export interface FailureTaskOptions {
   /** Target column, or several 0/1 flag columns combined into one multiclass target (none / flag / multiple). */
@@ -276,13 +277,17 @@ async function fitOnce(
   seed: number,
   o: { valFraction: number; splitKind: SplitKind; modelOptions?: Record<string, unknown> },
 ): Promise<Fitted> {
+  const { crossFitFolds, estimatorOptions } = crossFitOf(model, o.modelOptions);
+  if (crossFitFolds >= 2 && canCrossFit(table, train, crossFitFolds, o.splitKind)) {
+    return crossFit(table, y, train, features, k, seed, crossFitFolds, o.splitKind, estimatorOptions);
+  }
   const { train: tr, val } = holdout(table, y, train, o.valFraction, o.splitKind, seed + 1);
   const pipeline = new TabularPipeline({ features: features.map((f) => ({ name: f.name, kind: f.kind })), handleUnknown: 'ignore' }).fit(table, tr);
   const xTr = samples(pipeline.transform(table, tr));
   const xVal = samples(pipeline.transform(table, val));
   const yTr = subset(y, tr);
   const yVal = subset(y, val);
-  const estimator = makeEstimator(model, k, seed, o.modelOptions);
+  const estimator = makeEstimator(model, k, seed, estimatorOptions);
   await estimator.fit(xTr, yTr, { validation: { x: xVal, y: yVal } });
   let threshold: number | null = null;
   if (k === 2) {
@@ -290,6 +295,62 @@ async function fitOnce(
     threshold = bestF1Threshold(yVal, Float64Array.from({ length: xVal.n }, (_, i) => p[i * 2 + 1] as number)).threshold;
   }
   return { pipeline, estimator, threshold };
+}
+
+/**
+ * k-fold cross-fit of gradient-boosted trees on `train` rows: one booster per fold, trained on the other
+ * folds with early stopping on its own fold; the model is their average (mean raw score, one
+ * GradientBoostedTrees) and the binary threshold is tuned for F1 on the out-of-fold probabilities of
+ * every training row. Every training row thus serves both for fitting and, once, for validation, and
+ * the threshold rests on all of them instead of one 20 % part. Folds follow the split kind (stratified,
+ * or by group: no machine in a booster's training and validation folds). Nothing here sees other rows.
+ */
+async function crossFit(
+  table: Table,
+  y: Float64Array,
+  train: Int32Array,
+  features: readonly ModelFeature[],
+  k: number,
+  seed: number,
+  nFolds: number,
+  splitKind: SplitKind,
+  estimatorOptions: Record<string, unknown>,
+): Promise<Fitted> {
+  const pipeline = new TabularPipeline({ features: features.map((f) => ({ name: f.name, kind: f.kind })), handleUnknown: 'ignore' }).fit(table, train);
+  const fs = folds(table, y, train, nFolds, splitKind, seed + 1);
+  const members: GradientBoostedTrees[] = [];
+  const yOof: number[] = [];
+  const pOof: number[] = [];
+  for (let j = 0; j < fs.length; j++) {
+    const f = fs[j] as Fold;
+    const xFit = samples(pipeline.transform(table, f.train));
+    const xVal = samples(pipeline.transform(table, f.test));
+    const yVal = subset(y, f.test);
+    const m = makeEstimator('gbdt', k, seed + j, estimatorOptions);
+    if (!(m instanceof GradientBoostedTrees)) throw new ConfigError('cross-fit: expected a gbdt estimator.', {});
+    await m.fit(xFit, subset(y, f.train), { validation: { x: xVal, y: yVal } });
+    if (k === 2) {
+      const p = await m.predictProba(xVal);
+      for (let i = 0; i < xVal.n; i++) {
+        yOof.push(yVal[i] as number);
+        pOof.push(p[i * 2 + 1] as number);
+      }
+    }
+    members.push(m);
+  }
+  const estimator = GradientBoostedTrees.average(members);
+  const threshold = k === 2 ? bestF1Threshold(Float64Array.from(yOof), Float64Array.from(pOof)).threshold : null;
+  return { pipeline, estimator, threshold };
+}
+
+/** Whether `train` can be cut into `nFolds` cross-fit folds of the split kind (time splits keep one time-ordered validation part). */
+function canCrossFit(table: Table, train: Int32Array, nFolds: number, splitKind: SplitKind): boolean {
+  if (splitKind.kind === 'time') return false;
+  if (splitKind.kind === 'group') {
+    const g = groupLabels(table, splitKind.column);
+    return new Set(Array.from(train, (r) => g[r] as string)).size >= nFolds;
+  }
+  return train.length >= 2 * nFolds;
 }
 
 type SplitKind = { kind: 'stratified' } | { kind: 'group'; column: string } | { kind: 'time'; column: string };
