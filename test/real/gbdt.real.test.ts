@@ -17,9 +17,11 @@ import { stratifiedKFold, stratifiedSplit } from '../../src/preprocess/splits.js
 import { bestF1Threshold } from '../../src/evaluation/metrics.js';
 import { ai4iFeatureSets, type Ai4iFeatureSet, type Ai4iFeatureSetName } from './ai4i-features.js';
 import { dataPath, hasData } from './datasets.js';
+import { GBDT_QUALITY } from './gbdt-settings.js';
 
 const FILE = 'ai4i2020/ai4i2020.csv';
-const OPTIONS: GradientBoostedTreesOptions = { nEstimators: 1000, learningRate: 0.1, maxLeaves: 31, minSamplesLeaf: 5, earlyStoppingRounds: 50, seed: 42 };
+// The benchmark's quality configuration (bench/gbdt.bench.ts compares exactly this with XGBoost).
+const OPTIONS: GradientBoostedTreesOptions = GBDT_QUALITY;
 
 type FeatureSet = Ai4iFeatureSetName;
 
@@ -86,7 +88,7 @@ type Metric = 'failure-F1 split' | 'ROC-AUC split' | 'failure-F1 5-fold CV mean'
 const BOUNDS: [string, string, Metric, number][] = [
   ['gbdt', 'ai4i2020 raw+physics', 'failure-F1 split', 0.85], // measured 0.875 (XGBoost 0.878, sklearn HGB 0.873)
   ['gbdt', 'ai4i2020 raw+physics', 'ROC-AUC split', 0.97], // measured 0.976 (XGBoost 0.975)
-  ['gbdt', 'ai4i2020 raw+physics', 'failure-F1 5-fold CV mean', 0.8], // measured 0.840 ± 0.042 (XGBoost 0.836 ± 0.025)
+  ['gbdt', 'ai4i2020 raw+physics', 'failure-F1 5-fold CV mean', 0.8], // measured 0.838 ± 0.043 (XGBoost 0.836 ± 0.025; 0.840 before the e^score update, one CV-fold prediction flipped)
   ['gbdt', 'ai4i2020 raw', 'failure-F1 split', 0.75], // measured 0.783 (XGBoost 0.758, sklearn HGB 0.723)
   ['gbdt', 'ai4i2020 raw', 'ROC-AUC split', 0.955], // measured 0.963 (XGBoost 0.965)
   ['gbdt', 'ai4i2020 raw', 'failure-F1 5-fold CV mean', 0.72], // measured 0.743 ± 0.042 (XGBoost 0.748 ± 0.042)
