@@ -7,7 +7,8 @@
  * 3. the data is split once into train and test (stratified, grouped by machine, or time-ordered);
  *    every fitted step — imputer, scaler, one-hot encoder, model, early stopping, the decision
  *    threshold — sees the training part only (a validation part carved from it for early stopping and
- *    the threshold); the test part is scored once, at the end;
+ *    the threshold; gbdt instead cross-fits 5 boosters on folds of it, see `crossFit`); the test part
+ *    is scored once, at the end;
  * 4. k-fold cross-validation (same protocol inside each fold) gives mean ± std;
  * 5. `auto` cross-validates the candidates on the training part and keeps the best by mean PR-AUC
  *    (threshold-free, and the right summary at a few % positives).
@@ -353,6 +354,13 @@ function canCrossFit(table: Table, train: Int32Array, nFolds: number, splitKind:
   return train.length >= 2 * nFolds;
 }
 
+/** Rows in the validation part of the final fit: one cross-fit fold, or the held-out fraction. */
+function validationRows(table: Table, train: Int32Array, model: FailureModelName, valFraction: number, splitKind: SplitKind, modelOptions?: Record<string, unknown>): number {
+  const { crossFitFolds } = crossFitOf(model, modelOptions);
+  if (crossFitFolds >= 2 && canCrossFit(table, train, crossFitFolds, splitKind)) return Math.round(train.length / crossFitFolds);
+  return Math.round(train.length * valFraction);
+}
+
 type SplitKind = { kind: 'stratified' } | { kind: 'group'; column: string } | { kind: 'time'; column: string };
 
 export function parseSplit(split: string | undefined, table: Table, source: string): SplitKind {
@@ -566,7 +574,8 @@ export async function trainFailureModel(input: Table, source: string, options: F
     estimator: final.estimator,
     pipeline: final.pipeline,
     threshold: final.threshold,
-    split: { kind: options.split ?? 'stratified', train: trainRows.length, val: Math.round(trainRows.length * valFraction), test: testRows.length },
+    // With a cross-fit every training row validates once; `val` is then one fold (each booster's validation part).
+    split: { kind: options.split ?? 'stratified', train: trainRows.length, val: validationRows(table, trainRows, chosen, valFraction, splitKind, options.modelOptions), test: testRows.length },
     test,
     testScores: { y: yTest, prob },
     comparison,
