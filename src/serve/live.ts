@@ -9,7 +9,9 @@
  *   has a good value. Once the window is full the model scores every new row (each cycle); the
  *   prediction is the remaining useful life in the training data's time unit (cycles), clamped to
  *   [0, cap] as offline. Rows are normalised per row exactly as offline, so a streamed prediction
- *   equals the offline one of the same window.
+ *   equals the offline one of the same window. Models with unit-history channels (the default of
+ *   `train --task rul`) also keep each asset's life (cycle count, first rows, EWMAs; the life is the
+ *   asset's whole stored history) and equal the offline prediction of the unit truncated at that row.
  * - `anomaly` (`shopfloor train --task anomaly`): rows as for RUL, each pushed to the detector's
  *   online scorer (`createStreamScorer`, the same score as batch `detect`); the prediction is the
  *   aggregated anomaly score, its label `anomaly` when the score is above the calibrated threshold,
@@ -34,6 +36,7 @@ import { Table, categoricalColumn, numericColumn } from '../core/table.js';
 import { initBackend } from '../models/tf/backend.js';
 import { loadModelDir, type LoadedModel } from '../tasks/maintenance/artifact.js';
 import { loadRulModel, predictWindows, type LoadedRulModel } from '../tasks/rul/rul.js';
+import { RulPreprocessor, type HistoryOptions } from '../tasks/rul/data.js';
 import { loadAnomalyModel, isNeuralDetector, type LoadedAnomalyModel } from '../tasks/anomaly/model-dir.js';
 import { createStreamScorer, type StreamScorer } from '../tasks/anomaly/stream.js';
 import { featureSensorId } from './models.js';
@@ -73,6 +76,24 @@ export interface RulLive {
   readonly rows: RowAssembler;
   /** Per asset: the last `window` rows (raw values) and their timestamps. */
   readonly windows: Map<string, { rows: Float64Array[]; ts: number[] }>;
+  /**
+   * Models with unit-history channels (drift of EWMAs from the unit's own first cycles, cycle count):
+   * the preprocessor without them (the per-row normalisation), the history options, and per asset the
+   * state of its life so far (an asset's life is its whole stored history; see historyWindow).
+   */
+  readonly history: { readonly base: RulPreprocessor; readonly options: HistoryOptions; readonly lives: Map<string, AssetLife> } | null;
+}
+
+/** Per asset, for a RUL model with history channels: its life so far and its last `window` rows. */
+export interface AssetLife {
+  /** Rows seen (the next row's 0-based cycle index). */
+  q: number;
+  /** The first `baseline` normalised rows (the baseline is their mean). */
+  readonly first: Float32Array[];
+  /** The EWMA of every smoothing factor and sensor (α-major), after the last row. */
+  readonly e: Float64Array;
+  /** The last `window` rows: normalised values, EWMAs after the row, cycle index, time. */
+  readonly win: { v: Float32Array; e: Float64Array; q: number; t: number }[];
 }
 
 /** A deployed anomaly detector and its online scorer (per-asset state inside). */
@@ -121,17 +142,9 @@ export async function loadLiveModel(dir: string, opts: LiveOptions = {}): Promis
     if ((m0.members ?? []).some((x) => x.input === 'windows')) await initBackend();
     const loaded = await loadRulModel(dir);
     const ps = loaded.manifest.preprocessor;
-    const history = (ps as { history?: unknown }).history;
-    if (history) {
-      // Unit-history channels (EWMA drift from the unit's own first cycles, cycle count) depend on the
-      // unit's whole history, not only the window: the rolling window cannot reproduce them.
-      throw new ModelFormatError(
-        `${path.join(dir, 'shopfloor-model.json')}: this RUL model uses unit-history channels (${JSON.stringify(history)}), which depend on each unit's whole history since its first cycle; the live service scores a rolling window of ${loaded.manifest.window} rows and cannot reproduce them yet. Deploy a RUL model trained without history channels.`,
-        { file: path.join(dir, 'shopfloor-model.json'), history },
-      );
-    }
     const columns = [...(ps.regimeNormalizer ? ps.settings : []), ...ps.sensors];
-    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length, tol), windows: new Map() };
+    const history = ps.history ? { base: RulPreprocessor.fromState({ ...ps, history: null }), options: ps.history, lives: new Map<string, AssetLife>() } : null;
+    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length, tol), windows: new Map(), history };
   }
   const m0 = JSON.parse(readFileSync(path.join(dir, 'shopfloor-model.json'), 'utf8')) as { detector?: string };
   if (isNeuralDetector(String(m0.detector))) await initBackend();
@@ -235,6 +248,7 @@ export interface RulPrediction {
  * window (all windows of the call in one model call).
  */
 export async function rulOnRows(live: RulLive, assetId: string, rows: readonly Row[], predict = true): Promise<RulPrediction[]> {
+  if (live.history) return historyOnRows(live, live.history, assetId, rows, predict);
   let w = live.windows.get(assetId);
   if (!w) live.windows.set(assetId, (w = { rows: [], ts: [] }));
   const W = live.window;
@@ -283,10 +297,84 @@ export async function predictRulWindows(live: RulLive, windows: readonly (readon
   return predictWindows(live.loaded, { x, n: windows.length, shape: [W, m] });
 }
 
+/** The model's per-row normalisation of raw rows (regime normaliser or z-score), n × sensors, float32 as offline. */
+function normalizeRows(live: RulLive, base: RulPreprocessor, rows: readonly Float64Array[]): Float32Array {
+  const ps = live.loaded.manifest.preprocessor;
+  const n = rows.length;
+  const cols = live.columns.map((_, j) => Float64Array.from(rows, (r) => r[j] as number));
+  const table = new Table([
+    categoricalColumn(ps.unit, Array.from({ length: n }, () => 'live')),
+    numericColumn(ps.time, Float64Array.from({ length: n }, (_, i) => i)),
+    ...live.columns.map((c, j) => numericColumn(c, cols[j] as Float64Array)),
+  ]);
+  const v = base.transform(table).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v);
+}
+
+/**
+ * RUL models with unit-history channels: update the asset's life with each row and predict at every
+ * full window. The channels of a window are those `historyChannels` gives offline for the asset's
+ * whole life up to the window's last row (so a streamed prediction equals the offline one on the
+ * same prefix — the C-MAPSS test protocol: a unit truncated at that cycle).
+ */
+async function historyOnRows(live: RulLive, h: NonNullable<RulLive['history']>, assetId: string, rows: readonly Row[], predict: boolean): Promise<RulPrediction[]> {
+  if (rows.length === 0) return [];
+  const o = h.options;
+  const F = live.loaded.manifest.preprocessor.sensors.length;
+  const A = o.alphas.length;
+  let life = h.lives.get(assetId);
+  if (!life) h.lives.set(assetId, (life = { q: 0, first: [], e: new Float64Array(A * F), win: [] }));
+  const V = normalizeRows(live, h.base, rows.map((r) => r.values));
+  const W = live.window;
+  const ends: { t: number; x: Float32Array }[] = [];
+  rows.forEach((r, k) => {
+    const L = life as AssetLife;
+    const v = V.slice(k * F, (k + 1) * F);
+    const q = L.q++;
+    if (q < o.baseline) L.first.push(v);
+    o.alphas.forEach((a, ai) => {
+      for (let j = 0; j < F; j++) {
+        const x = v[j] as number;
+        L.e[ai * F + j] = q === 0 ? x : a * x + (1 - a) * (L.e[ai * F + j] as number);
+      }
+    });
+    L.win.push({ v, e: L.e.slice(), q, t: r.t });
+    if (L.win.length > W) L.win.shift();
+    if (predict && L.win.length === W) ends.push({ t: r.t, x: historyWindow(L, o, F) });
+  });
+  if (ends.length === 0) return [];
+  const C = F + A * F + (o.cycle ? 1 : 0);
+  const x = new Float32Array(ends.length * W * C);
+  ends.forEach((e, i) => x.set(e.x, i * W * C));
+  const pred = await predictWindows(live.loaded, { x, n: ends.length, shape: [W, C] });
+  return ends.map((e, k) => ({ t: e.t, rul: pred[k] as number }));
+}
+
+/** The window's channels [W × (F + αs·F + cycle)] as historyChannels computes them offline for the life so far. */
+function historyWindow(life: AssetLife, o: HistoryOptions, F: number): Float32Array {
+  const W = life.win.length;
+  const A = o.alphas.length;
+  const C = F + A * F + (o.cycle ? 1 : 0);
+  const nb = Math.min(o.baseline, life.q);
+  const b = new Float64Array(F);
+  for (let i = 0; i < nb; i++) for (let j = 0; j < F; j++) b[j] = (b[j] as number) + ((life.first[i] as Float32Array)[j] as number) / nb;
+  const out = new Float32Array(W * C);
+  life.win.forEach((row, s) => {
+    out.set(row.v, s * C);
+    const on = row.q + 1 >= nb;
+    for (let ai = 0; ai < A; ai++) for (let j = 0; j < F; j++) out[s * C + F + ai * F + j] = on ? (row.e[ai * F + j] as number) - (b[j] as number) : 0;
+    if (o.cycle) out[s * C + C - 1] = row.q + 1;
+  });
+  return out;
+}
+
 /** Forget an asset's streaming state in a live model (after deploy or rollback). */
 export function resetAsset(live: LiveModel, assetId: string): void {
   if (live.task === 'failure') return;
   live.rows.reset(assetId);
-  if (live.task === 'rul') live.windows.delete(assetId);
+  if (live.task === 'rul') {
+    live.windows.delete(assetId);
+    live.history?.lives.delete(assetId);
+  }
   else live.stream.remove(assetId);
 }

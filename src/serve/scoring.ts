@@ -180,7 +180,8 @@ export class ScoringEngine {
    * does not wait `window` new cycles for the next RUL. Reads the last readings of each input sensor
    * up to this batch (which is already stored), assembles rows, feeds the rows older than the batch
    * to the state without emitting (they were scored before, or belong to a previous deployment), and
-   * returns the batch's rows for scoring. RUL: the last `window − 1` rows; anomaly: the last
+   * returns the batch's rows for scoring. RUL: the last `window − 1` rows (with history channels: the
+   * asset's whole stored life, read in pages); anomaly: the last
    * {@link ANOMALY_WARM_ROWS} rows (the detectors' rolling windows are shorter; EWMA states converge).
    */
   private async warmFromStore(assetId: string, model: Exclude<LiveModel, { task: 'failure' }>, index: Map<string, number>, readings: readonly Reading[]): Promise<Row[]> {
@@ -194,10 +195,22 @@ export class ScoringEngine {
       perSensor.set(r.sensorId, (perSensor.get(r.sensorId) ?? 0) + 1);
     }
     if (perSensor.size === 0) return [];
-    const need = (model.task === 'rul' ? model.window - 1 : ANOMALY_WARM_ROWS) + 8;
-    for (const [sensorId, j] of index) {
-      const got = await this.store.queryReadings({ assetId, sensorId, from: 0, to: tmax + 1, latest: true, limit: need + (perSensor.get(sensorId) ?? 0) });
-      for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
+    if (model.task === 'rul' && model.history) {
+      // History channels need the asset's whole life: every stored reading, in pages.
+      for (const [sensorId, j] of index) {
+        for (let from = 0; ; ) {
+          const got = await this.store.queryReadings({ assetId, sensorId, from, to: tmax + 1, limit: 10_000 });
+          for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
+          if (got.length < 10_000) break;
+          from = (got[got.length - 1] as Reading).t + 1;
+        }
+      }
+    } else {
+      const need = (model.task === 'rul' ? model.window - 1 : ANOMALY_WARM_ROWS) + 8;
+      for (const [sensorId, j] of index) {
+        const got = await this.store.queryReadings({ assetId, sensorId, from: 0, to: tmax + 1, latest: true, limit: need + (perSensor.get(sensorId) ?? 0) });
+        for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
+      }
     }
     const rows = model.rows.drain(assetId);
     const old = rows.filter((r) => r.t < tmin);

@@ -5,7 +5,7 @@
  * (RUL: predictWindows on every full window of the unit's series; anomaly: detector.detect), and the
  * alert rules on them must fire as the offline scores say. Plus the refusals.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -34,6 +34,8 @@ let broker: RunningBroker;
 let client: MqttClient;
 let admin: string;
 let rulDir: string;
+/** The same RUL model without unit-history channels (rolling window only). */
+let rulPlainDir: string;
 let anomalyDir: string;
 /** The held-out run-to-failure unit streamed into the service. */
 let rulUnit: Table;
@@ -48,6 +50,28 @@ async function call(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unkno
   return { status: res.statusCode, body: res.json() as Json };
 }
 const ctx = () => ({ json: true, quiet: true, seed: 42, info() {}, warn() {}, result() {}, progress: () => ({ update() {}, done() {} }) });
+/**
+ * The offline RUL at every cycle r ≥ WINDOW − 1 of the held-out unit, as `evaluate` computes it for a
+ * unit truncated at r (the test protocol): preprocess the prefix 0..r, predict its last window.
+ */
+async function offlineRul(modelDir: string): Promise<{ t: number[]; rul: number[] }> {
+  const model = await loadRulModel(modelDir);
+  const ts = rulUnit.numeric('timestamp');
+  const t: number[] = [];
+  const xs: Float32Array[] = [];
+  let shape: [number, number] = [WINDOW, 0];
+  for (let r = WINDOW - 1; r < rulUnit.nRows; r++) {
+    const w = slidingWindows(model.preprocessor.transform(rulUnit.take(Array.from({ length: r + 1 }, (_, i) => i))), { windowSize: WINDOW });
+    const last = w.samples.n - 1;
+    shape = w.samples.shape as [number, number];
+    const size = shape[0] * shape[1];
+    xs.push(w.samples.x.slice(last * size, (last + 1) * size) as Float32Array);
+    t.push(ts[r] as number);
+  }
+  const x = new Float32Array(xs.length * WINDOW * shape[1]);
+  xs.forEach((v, i) => x.set(v, i * v.length));
+  return { t, rul: Array.from(await predictWindows(model, { x, n: xs.length, shape })) };
+}
 const predictionsOf = async (assetId: string): Promise<Prediction[]> => (await core.store.listPredictions(assetId, 100_000)).reverse();
 
 beforeAll(async () => {
@@ -65,6 +89,8 @@ beforeAll(async () => {
   rulDir = path.join(dir, 'rul');
   await trainRul({ data: csv, format: 'csv', unit: 'unit', time: 'cycle', settings: [], out: rulDir, model: 'gbdt', window: WINDOW, settingsOverride: { epochs: 60 }, seed: 1 });
   rulInputs = (await loadRulModel(rulDir)).manifest.preprocessor.sensors;
+  rulPlainDir = path.join(dir, 'rul-plain');
+  await trainRul({ data: csv, format: 'csv', unit: 'unit', time: 'cycle', settings: [], out: rulPlainDir, model: 'gbdt', window: WINDOW, history: null, settingsOverride: { epochs: 60 }, seed: 1 });
 
   // Anomaly: a robust-z detector on clean data of one machine; stream a machine with anomalies.
   const normal = path.join(dir, 'normal.csv');
@@ -88,6 +114,8 @@ beforeAll(async () => {
   await call('PUT', '/assets/press-1', { site: 'plant', type: 'press' });
   for (const s of ['op_setting_1', 'op_setting_2', 'op_setting_3', 's1', 's2', 's3', 's4', 's5', 's6']) await call('PUT', `/assets/engine-13/sensors/${s}`, {});
   await call('PUT', '/assets/engine-bare/sensors/s1', {});
+  await call('PUT', '/assets/engine-plain', { site: 'plant', type: 'engine-plain' });
+  for (const s of ['op_setting_1', 'op_setting_2', 'op_setting_3', 's1', 's2', 's3', 's4', 's5', 's6']) await call('PUT', `/assets/engine-plain/sensors/${s}`, {});
   for (const s of ANOMALY_SENSORS) await call('PUT', `/assets/press-1/sensors/${s}`, {});
 }, 120_000);
 
@@ -139,12 +167,12 @@ describe('RUL deployment', () => {
     expect(pushed.map((e) => e.prediction)).toEqual(got);
     expect(pushed.every((e) => e.task === 'rul')).toBe(true);
 
-    const model = await loadRulModel(rulDir);
-    const series = model.preprocessor.transform(rulUnit);
-    const w = slidingWindows(series, { windowSize: WINDOW });
-    const offline = await predictWindows(model, w.samples);
-    expect(got.map((p) => p.t)).toEqual(Array.from(w.endRows, (r) => ts[r] as number));
-    expect(got.map((p) => p.score)).toEqual(Array.from(offline));
+    // The default RUL model reads unit-history channels: the offline reference is per prefix.
+    expect((await loadRulModel(rulDir)).manifest.preprocessor.history).toBeTruthy();
+    const off = await offlineRul(rulDir);
+    const offline = off.rul;
+    expect(got.map((p) => p.t)).toEqual(off.t);
+    expect(got.map((p) => p.score)).toEqual(offline);
     expect(got.every((p) => p.label === 'rul' && p.modelId === modelId)).toBe(true);
     // The unit runs to failure: the RUL comes down, and the rule fired once (one unresolved alert).
     expect(Math.min(...offline)).toBeLessThan(RUL_BELOW);
@@ -154,6 +182,21 @@ describe('RUL deployment', () => {
     expect(alerts[0]?.message).toMatch(/RUL [\d.]+ below 25/);
     const listed = (await call('GET', '/assets/engine-13/predictions?limit=1')).body as unknown as { task: string }[];
     expect(listed[0]?.task).toBe('rul');
+  });
+  it('a model without history channels scores its rolling window: stored RUL = offline predictWindows of the whole unit', async () => {
+    const r = await call('POST', '/models', { dir: rulPlainDir, name: 'rul-plain' });
+    expect(r.status).toBe(201);
+    expect((await loadRulModel(rulPlainDir)).manifest.preprocessor.history ?? null).toBeNull();
+    expect((await call('POST', '/assets/engine-plain/deployments', { modelId: Number(r.body.id) })).status).toBe(201);
+    const ts = rulUnit.numeric('timestamp');
+    const readings = Array.from({ length: rulUnit.nRows }, (_, i) => rulInputs.map((c) => ({ asset: 'engine-plain', sensor: c, t: ts[i] as number, v: rulUnit.numeric(c)[i] as number }))).flat();
+    expect((await call('POST', '/readings', { readings })).status).toBe(200);
+    const got = await predictionsOf('engine-plain');
+    const model = await loadRulModel(rulPlainDir);
+    const w = slidingWindows(model.preprocessor.transform(rulUnit), { windowSize: WINDOW });
+    const offline = await predictWindows(model, w.samples);
+    expect(got.map((p) => p.t)).toEqual(Array.from(w.endRows, (i) => ts[i] as number));
+    expect(got.map((p) => p.score)).toEqual(Array.from(offline));
   });
   it('a late row (older than the last scored one) is dropped and counted, not scored', async () => {
     const before = (await predictionsOf('engine-13')).length;
@@ -235,18 +278,6 @@ describe('refusals', () => {
     expect(r.body.error?.code).toBe('SF_MODEL_FORMAT');
     expect(r.body.error?.message).toMatch(/"scheduling".*'failure', 'rul', 'anomaly'/);
   });
-  it('a RUL model with unit-history channels (whole-history features a window cannot reproduce): 400 SF_MODEL_FORMAT', async () => {
-    const d = path.join(dir, 'rul-history');
-    cpSync(rulDir, d, { recursive: true });
-    const mf = path.join(d, 'shopfloor-model.json');
-    const m = JSON.parse(readFileSync(mf, 'utf8')) as { preprocessor: Record<string, unknown> };
-    m.preprocessor.history = { alphas: [0.1], baseline: 10, cycle: true };
-    writeFileSync(mf, JSON.stringify(m));
-    const r = await call('POST', '/models', { dir: d });
-    expect(r.status).toBe(400);
-    expect(r.body.error?.code).toBe('SF_MODEL_FORMAT');
-    expect(r.body.error?.message).toMatch(/unit-history channels .* cannot reproduce them yet/);
-  });
   it('a directory without a manifest: 404 SF_NOT_FOUND', async () => {
     const r = await call('POST', '/models', { dir: path.join(dir, 'nothing-here') });
     expect(r.status).toBe(404);
@@ -286,12 +317,9 @@ describe('row tolerance (sources that stamp each sensor separately)', () => {
   });
   it('with rowToleranceMs 50 they form one row per cycle: the stored RUL equals offline predictWindows', async () => {
     const got = await streamJittered(50, 'tol50');
-    const model = await loadRulModel(rulDir);
-    const w = slidingWindows(model.preprocessor.transform(rulUnit), { windowSize: WINDOW });
-    const offline = await predictWindows(model, w.samples);
-    const ts = rulUnit.numeric('timestamp');
-    expect(got.map((p) => p.t)).toEqual(Array.from(w.endRows, (r) => ts[r] as number));
-    expect(got.map((p) => p.score)).toEqual(Array.from(offline));
+    const off = await offlineRul(rulDir);
+    expect(got.map((p) => p.t)).toEqual(off.t);
+    expect(got.map((p) => p.score)).toEqual(off.rul);
   });
 });
 
@@ -341,12 +369,9 @@ describe('restart: RUL windows and anomaly state are rebuilt from the stored rea
       for (let i = cut; i < rulUnit.nRows; i++) expect(await s2.post('/readings', { readings: rulRows(i, i + 1) })).toBe(200);
       for (let i = aCut; i < anomalyStream.nRows; i++) expect(await s2.post('/readings', { readings: anomalyRows(i, i + 1) })).toBe(200);
       const rul = (await s2.c.store.listPredictions('engine-13', 100_000)).reverse();
-      const model = await loadRulModel(rulDir);
-      const w = slidingWindows(model.preprocessor.transform(rulUnit), { windowSize: WINDOW });
-      const offline = await predictWindows(model, w.samples);
-      const ts = rulUnit.numeric('timestamp');
-      expect(rul.map((p) => p.t)).toEqual(Array.from(w.endRows, (r) => ts[r] as number));
-      expect(rul.map((p) => p.score)).toEqual(Array.from(offline));
+      const offRul = await offlineRul(rulDir);
+      expect(rul.map((p) => p.t)).toEqual(offRul.t);
+      expect(rul.map((p) => p.score)).toEqual(offRul.rul);
 
       const det = (await loadAnomalyModel(anomalyDir)).detector;
       const [machine] = machinesFromTable(anomalyStream, { unit: 'machine', time: 'timestamp' }, ANOMALY_SENSORS, 'stream');
