@@ -1,10 +1,11 @@
 /**
  * RUL on NASA C-MAPSS FD001 (../shared/data/DATASETS.md §2) with the standard protocol: train on
  * train_FD001.txt (piece-wise linear target capped at 125, windows of 30 cycles, per-regime
- * normalisation, the 14 informative sensors chosen by the near-constant rule, 20 % of the units held out
- * for early stopping), predict at the last cycle of each test unit, score against RUL_FD001.txt.
+ * normalisation, the 14 informative sensors chosen by the near-constant rule, unit-history channels,
+ * 20 % of the units held out for early stopping, then a refit on all units), predict at the last cycle
+ * of each test unit, score against RUL_FD001.txt.
  *
- * The fast model — gradient-boosted trees on window features — runs here (≈ 30 s on the shared 2-core
+ * The fast model — gradient-boosted trees on window features — runs here (≈ 80 s on the shared 2-core
  * machine). Bounds are table rows [model, dataset, metric, bound]; the comment gives the value measured
  * with this code (docs/rul.md has the full table, bench/rul.bench.ts the PyTorch comparison).
  */
@@ -20,10 +21,14 @@ const TEST = 'cmapss/test_FD001.txt';
 const RUL = 'cmapss/RUL_FD001.txt';
 const run = hasData(TRAIN) && hasData(TEST) && hasData(RUL);
 
-/** [model, dataset, metric, bound] — measured: gbdt FD001 RMSE 12.93, PHM08 score 222 (seed 42). */
+/**
+ * [model, dataset, metric, bound] — measured (session 3, seed 42, default options: window 30, unit-history
+ * channels, refit on all units): gbdt FD001 RMSE 11.83, PHM08 score 197.7. The bounds fail on the
+ * previous default (sensor windows only: 12.93 / 222 with RMSE; the score bound on a larger regression).
+ */
 const BOUNDS: readonly (readonly [string, string, 'rmse' | 'score', number])[] = [
-  ['gbdt', 'FD001', 'rmse', 13.8],
-  ['gbdt', 'FD001', 'score', 330],
+  ['gbdt', 'FD001', 'rmse', 12.5],
+  ['gbdt', 'FD001', 'score', 250],
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rul-real-'));
@@ -34,6 +39,8 @@ describe.skipIf(!run)('RUL on C-MAPSS FD001 (standard protocol)', () => {
     const r = await trainRul({ data: dataPath(TRAIN), out: path.join(dir, 'gbdt'), model: 'gbdt', seed: 42 });
     expect(r.manifest.preprocessor.sensors).toEqual(['s2', 's3', 's4', 's7', 's8', 's9', 's11', 's12', 's13', 's14', 's15', 's17', 's20', 's21']);
     expect(r.manifest.preprocessor.nRegimes).toBe(1);
+    // Test-like validation on the 20 held-out units (10 cuts each, uniform over life, uncapped truth).
+    expect(r.manifest.validation.cuts?.nAll).toBe(200);
     const e = await evaluateRul({ model: path.join(dir, 'gbdt'), data: dataPath(TEST), rul: dataPath(RUL) });
     expect(e.units).toBe(100);
     for (const [model, , metric, bound] of BOUNDS) {

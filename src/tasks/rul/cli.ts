@@ -146,7 +146,9 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   ctx.result(
     out,
     `wrote ${r.out}: ${m.model} on ${m.data.units} units (${m.preprocessor.sensors.length} sensors, ${m.preprocessor.nRegimes} regime(s)); ` +
-      `validation RMSE ${m.validation.rmse.toFixed(2)} on ${m.validation.units} held-out units; trained in ${m.trainSeconds.toFixed(1)} s`,
+      `validation RMSE ${m.validation.rmse.toFixed(2)} on ${m.validation.units} held-out units` +
+      (m.validation.cuts ? ` (test-like: ${m.validation.cuts.rmse.toFixed(2)} at ${m.validation.cuts.n} cuts)` : '') +
+      `; trained in ${m.trainSeconds.toFixed(1)} s`,
   );
   return out;
 }

@@ -34,7 +34,7 @@ for (const dir of dirs) {
   const truth = cuts.map((c) => c.rul);
   const all = cutMetrics(truth, pred);
   const capped = cutMetrics(truth.map((t) => Math.min(t, m.cap)), pred);
-  const le = cuts.map((c, i) => (c.rul <= 150 ? i : -1)).filter((i) => i >= 0);
+  const le = cuts.map((c, i) => (c.rul <= m.cap ? i : -1)).filter((i) => i >= 0);
   const near = cutMetrics(le.map((i) => truth[i] as number), le.map((i) => pred[i] as number));
-  console.log(JSON.stringify({ dir, model: m.model, window: m.window, units: held.size, cuts: cuts.length, rmse: +all.rmse.toFixed(2), scorePer100: +((100 * all.score) / all.n).toFixed(1), rmseCappedTruth: +capped.rmse.toFixed(2), rmseRulLe150: +near.rmse.toFixed(2), oldVal: +m.validation.rmse.toFixed(2) }));
+  console.log(JSON.stringify({ dir, model: m.model, window: m.window, units: held.size, cuts: cuts.length, rmse: +all.rmse.toFixed(2), scorePer100: +((100 * all.score) / all.n).toFixed(1), rmseCappedTruth: +capped.rmse.toFixed(2), rmseRulLeCap: +near.rmse.toFixed(2), oldVal: +m.validation.rmse.toFixed(2) }));
 }
