@@ -17,7 +17,8 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(info.simd).toBe(true);
     expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity', 'LSTM (fused)', 'GRU (fused)']);
+    const conv1d = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Tanh', 'Sum'].map((k) => `${k} (1-D, shopfloor wasm)`);
+    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity', ...conv1d, 'LSTM (fused)', 'GRU (fused)']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
