@@ -56,7 +56,21 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
     expect(typeof e.rmse).toBe('number');
     expect(typeof e.score).toBe('number');
     expect(ctx2.warnings).toEqual([]);
-  }, 30_000);
+
+    // --history none / --refit no: sensors only, the early-stopped model is kept.
+    const out2 = path.join(dir, 'm2');
+    const a2 = parseArgs(['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out2, '--window', '12', '--epochs', '40', '--history', 'none', '--refit', 'no'], RUL_TRAIN_OPTIONS, 'train');
+    await runTrainRul(a2, fakeCtx());
+    const { loadRulModel } = await import('./rul.js');
+    const m2 = (await loadRulModel(out2)).manifest;
+    expect(m2.preprocessor.history).toBeUndefined();
+    expect(m2.members[0]?.options.nEstimators).toBe(40);
+  }, 60_000);
+
+  it('rejects a bad --history value before reading any data', async () => {
+    const a = parseArgs(['--data', 'missing.csv', '--out', path.join(dir, 'x'), '--history', '0.1,abc'], RUL_TRAIN_OPTIONS, 'train');
+    await expect(runTrainRul(a, fakeCtx())).rejects.toThrow(/--history/);
+  });
 
   it('rejects an unknown model name at parse time', () => {
     expect(() => parseArgs(['--data', 'x', '--out', 'y', '--model', 'svm'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
