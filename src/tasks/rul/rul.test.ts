@@ -118,3 +118,30 @@ describe('ensemble', () => {
     e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
   }, 60_000);
 });
+
+describe('C-MAPSS layout, gzipped, FD002-style names (6 regimes)', () => {
+  it('trains and evaluates with the default options from train_FD002.txt.gz / test_FD002.txt.gz', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const s = simulateRunToFailure({ seed: 11, units: 24, testUnits: 10, sensors: 21, conditions: 6 });
+    const cols = ['unit', 'cycle', 'op_setting_1', 'op_setting_2', 'op_setting_3', ...Array.from({ length: 21 }, (_, i) => `s${i + 1}`)];
+    const nasa = (t: typeof s.train): string => {
+      const c = cols.map((n) => t.numeric(n));
+      const lines: string[] = [];
+      for (let i = 0; i < t.nRows; i++) lines.push(c.map((v) => String(v[i])).join(' ') + '  ');
+      return lines.join('\n') + '\n';
+    };
+    const tr = path.join(dir, 'train_FD002.txt.gz');
+    const te = path.join(dir, 'test_FD002.txt.gz');
+    const rf = path.join(dir, 'RUL_FD002.txt');
+    writeFileSync(tr, gzipSync(nasa(s.train)));
+    writeFileSync(te, gzipSync(nasa(s.test)));
+    writeFileSync(rf, Array.from(s.testRul.numeric('rul'), (v) => `${v} `).join('\n') + '\n');
+    const out = path.join(dir, 'fd002');
+    const r = await trainRul({ data: tr, out, seed: 3, settingsOverride: { epochs: 60, patience: 10 } });
+    expect(r.manifest.format).toBe('cmapss');
+    expect(r.manifest.preprocessor.nRegimes).toBe(6);
+    const e = await evaluateRul({ model: out, data: te, rul: rf });
+    expect(e.units).toBe(10);
+    expect(typeof e.rmse).toBe('number');
+  }, 60_000);
+});
