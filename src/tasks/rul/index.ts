@@ -7,6 +7,9 @@ export {
   DEFAULT_RUL_WINDOW,
   DEFAULT_MIN_HISTORY,
   DEFAULT_CONSTANT_SHARE,
+  DEFAULT_HISTORY,
+  historyChannels,
+  type HistoryOptions,
   RulPreprocessor,
   rulTargets,
   trainingWindows,
@@ -44,4 +47,5 @@ export {
   type LoadedRulModel,
   type RulFormat,
 } from './rul.js';
+export { truncationCuts, unitFolds, cutMetrics, type TruncationCut, type TruncationCutOptions } from './validate.js';
 export { RUL_TRAIN_OPTIONS, RUL_EVALUATE_OPTIONS, runTrainRul, runEvaluateRul } from './cli.js';
