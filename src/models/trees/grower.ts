@@ -80,6 +80,8 @@ export class TreeGrower {
   private readonly tmp: Int32Array;
   private readonly slotBase: Int32Array;
   private readonly side = new Uint8Array(256);
+  /** Scratch of the one-direction scans: best gain, bin (−1: none), G_L, H_L, n_L. */
+  private readonly scan = new Float64Array(5);
   /**
    * Histogram index (`(offset[f] + bin) × 3`) of every (row, feature), row-major: the all-features
    * histogram loop reads it directly. Uint16 when the histogram is small enough (it usually is).
@@ -231,41 +233,21 @@ export class TreeGrower {
       const lastB = cM > 0 ? nb - 1 : nb - 2;
       let b = 0;
       if (cM === 0) {
-        // No missing values in this node: one direction. Left sums only grow and right sums only
-        // shrink as the threshold moves right, so the scan stops once the right side is too small.
-        for (; b <= lastB; b++) {
-          const k = o + b * 3;
-          if (sub) {
-            hist[k] = (hist[k] as number) - (sub[k] as number);
-            hist[k + 1] = (hist[k + 1] as number) - (sub[k + 1] as number);
-            hist[k + 2] = (hist[k + 2] as number) - (sub[k + 2] as number);
-          }
-          const c = hist[k + 2] as number;
-          // An empty bin splits the rows exactly as the previous threshold did (same gain, and the
-          // earlier threshold wins ties), so skip it: in small nodes most of the 255 bins are empty.
-          if (c === 0) continue;
-          gl += hist[k] as number;
-          hl += hist[k + 1] as number;
-          cl += c;
-          if (cl < minN || hl < minH) continue;
-          const cr = N - cl;
-          const hr = H - hl;
-          if (cr < minN || hr < minH) {
-            b++;
-            break;
-          }
-          const gr = G - gl;
-          const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
-          if (gain > bestGain) {
-            bestGain = gain;
-            // Without missing values in training, send future missing values to the larger side.
-            bestF = f;
-            bestB = b;
-            bestDL = cl >= cr;
-            bestGL = gl;
-            bestHL = hl;
-            bestNL = cl;
-          }
+        // No missing values in this node: one direction (see scanOneDirection).
+        const sc = this.scan;
+        sc[0] = bestGain;
+        sc[1] = -1;
+        if (sub) b = scanOneDirectionSub(hist, sub, o, lastB, G, H, N, lam, minH, minN, parentScore, sc);
+        else b = scanOneDirection(hist, o, lastB, G, H, N, lam, minH, minN, parentScore, sc);
+        if ((sc[1] as number) >= 0) {
+          bestGain = sc[0] as number;
+          bestF = f;
+          bestB = sc[1] as number;
+          bestGL = sc[2] as number;
+          bestHL = sc[3] as number;
+          bestNL = sc[4] as number;
+          // Without missing values in training, send future missing values to the larger side.
+          bestDL = bestNL >= N - bestNL;
         }
       } else {
         for (; b <= lastB; b++) {
@@ -452,6 +434,87 @@ export class TreeGrower {
       gain: Float64Array.from(gain),
     };
   }
+}
+
+/**
+ * Best threshold of one feature in a node without missing values, bins [o, o + 3·lastB]: left sums
+ * only grow and right sums only shrink as the threshold moves right, so the scan stops once the right
+ * side is too small. An empty bin splits the rows exactly as the previous threshold did (same gain,
+ * and the earlier threshold wins ties), so it is skipped: in small nodes most of the 255 bins are
+ * empty. `sc` holds the best so far (gain, bin, G_L, H_L, n_L) and is updated on improvement. Returns
+ * the first bin not scanned. Small functions of their own so that V8 optimises them tightly; the
+ * `Sub` copy also turns the histogram (the parent's) into the node's by subtracting the sibling's.
+ */
+function scanOneDirection(hist: Float64Array, o: number, lastB: number, G: number, H: number, N: number, lam: number, minH: number, minN: number, parentScore: number, sc: Float64Array): number {
+  let gl = 0;
+  let hl = 0;
+  let cl = 0;
+  let bestGain = sc[0] as number;
+  let b = 0;
+  for (; b <= lastB; b++) {
+    const k = o + b * 3;
+    const c = hist[k + 2] as number;
+    if (c === 0) continue;
+    gl += hist[k] as number;
+    hl += hist[k + 1] as number;
+    cl += c;
+    if (cl < minN || hl < minH) continue;
+    const cr = N - cl;
+    const hr = H - hl;
+    if (cr < minN || hr < minH) return b + 1;
+    const gr = G - gl;
+    const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
+    if (gain > bestGain) {
+      bestGain = gain;
+      sc[0] = gain;
+      sc[1] = b;
+      sc[2] = gl;
+      sc[3] = hl;
+      sc[4] = cl;
+    }
+  }
+  return b;
+}
+
+function scanOneDirectionSub(hist: Float64Array, sub: Float64Array, o: number, lastB: number, G: number, H: number, N: number, lam: number, minH: number, minN: number, parentScore: number, sc: Float64Array): number {
+  let gl = 0;
+  let hl = 0;
+  let cl = 0;
+  let bestGain = sc[0] as number;
+  let b = 0;
+  for (; b <= lastB; b++) {
+    const k = o + b * 3;
+    const c = (hist[k + 2] as number) - (sub[k + 2] as number);
+    hist[k + 2] = c;
+    if (c === 0) {
+      // Bin empty in this node: its sums are the parent's minus the sibling's, zero up to rounding.
+      hist[k] = (hist[k] as number) - (sub[k] as number);
+      hist[k + 1] = (hist[k + 1] as number) - (sub[k + 1] as number);
+      continue;
+    }
+    const g = (hist[k] as number) - (sub[k] as number);
+    const h = (hist[k + 1] as number) - (sub[k + 1] as number);
+    hist[k] = g;
+    hist[k + 1] = h;
+    gl += g;
+    hl += h;
+    cl += c;
+    if (cl < minN || hl < minH) continue;
+    const cr = N - cl;
+    const hr = H - hl;
+    if (cr < minN || hr < minH) return b + 1;
+    const gr = G - gl;
+    const gain = 0.5 * ((gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore);
+    if (gain > bestGain) {
+      bestGain = gain;
+      sc[0] = gain;
+      sc[1] = b;
+      sc[2] = gl;
+      sc[3] = hl;
+      sc[4] = cl;
+    }
+  }
+  return b;
 }
 
 /** Σ gh[2·rows[i] + c] (c = 0: gradients, 1: hessians). */
