@@ -137,15 +137,26 @@ function vtanh(x: v128): v128 {
   return v128.bitselect(small, bigS, f32x4.lt(ax, f32x4.splat(0.625)));
 }
 
-function stanh(x: f32): f32 {
-  return Mathf.tanh(x);
+/**
+ * tanh of the last n % 4 floats through the same vector code as the rest, so a value's tanh does not
+ * depend on where it sits in the array (a batch and a single row give the same bits).
+ */
+function tanhTail(x: usize, y: usize, r: i32): void {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(x));
+  if (r > 1) v = f32x4.replace_lane(v, 1, load<f32>(x + 4));
+  if (r > 2) v = f32x4.replace_lane(v, 2, load<f32>(x + 8));
+  v = vtanh(v);
+  store<f32>(y, f32x4.extract_lane(v, 0));
+  if (r > 1) store<f32>(y + 4, f32x4.extract_lane(v, 1));
+  if (r > 2) store<f32>(y + 8, f32x4.extract_lane(v, 2));
 }
 
 /** y[i] = tanh(x[i]) for n floats (x and y may be the same). */
 export function vecTanh(n: i32, x: usize, y: usize): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) st(y + (<usize>i << 2), vtanh(ld(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), stanh(load<f32>(x + (<usize>i << 2))));
+  if (i < n) tanhTail(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
 }
 
 function activateRow(dst: usize, src: usize, n: i32, act: i32): void {
@@ -158,7 +169,7 @@ function activateRow(dst: usize, src: usize, n: i32, act: i32): void {
     for (; i < n; i++) store<f32>(dst + (<usize>i << 2), max(load<f32>(src + (<usize>i << 2)), f32(0)));
   } else {
     for (; i + 4 <= n; i += 4) st(dst + (<usize>i << 2), vtanh(ld(src + (<usize>i << 2))));
-    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), stanh(load<f32>(src + (<usize>i << 2))));
+    if (i < n) tanhTail(src + (<usize>i << 2), dst + (<usize>i << 2), n - i);
   }
 }
 

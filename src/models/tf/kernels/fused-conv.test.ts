@@ -165,7 +165,7 @@ describe('1-D max-pool gradient and tanh: wasm module vs cpu backend', () => {
       expect(maxRelErr(got[1] as Float32Array, ref[1] as Float32Array)).toBeLessThan(1e-6);
     });
 
-    it.each([1000, 4099, 70_001, 300_007])(`${threads} thread(s): tanh of %i values`, async (n) => {
+    it.each([1, 7, 1000, 4099, 70_001, 300_007])(`${threads} thread(s): tanh of %i values`, async (n) => {
       await useThreads(threads);
       const rng = new Rng(n);
       const x = randn(rng, n, 4);
@@ -179,6 +179,17 @@ describe('1-D max-pool gradient and tanh: wasm module vs cpu backend', () => {
       expect(err).toBeLessThan(5e-7);
     });
   }
+});
+
+describe('tanh does not depend on batching', () => {
+  it('a value gives the same bits in a long array and alone (the scalar tail uses the vector code)', async () => {
+    const x = randn(new Rng(8), 4099, 2);
+    const all = await onBackend('wasm', () => tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync()));
+    for (const [start, len] of [[4096, 3], [4097, 1], [5, 2], [0, 1], [1000, 7]] as const) {
+      const part = await onBackend('wasm', () => tf.tidy(() => tf.tanh(tf.tensor1d(x.slice(start, start + len))).dataSync()));
+      expect(Array.from(part)).toEqual(Array.from(all.subarray(start, start + len)));
+    }
+  });
 });
 
 describe('bias-gradient Sum: wasm module vs cpu backend', () => {

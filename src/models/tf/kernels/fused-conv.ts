@@ -250,16 +250,15 @@ export function maxPool1dGradWasmConfig(): tf.KernelConfig {
   });
 }
 
-/** Tensors smaller than this stay on tfjs's own Tanh (the copies would cost more than they save). */
-const TANH_MIN = 1024;
-
 /** Tanh: the module's SIMD tanh (tfjs-wasm's is a scalar loop). */
 export function tanhWasmConfig(): tf.KernelConfig {
   return wrap('Tanh', (args, m) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (!f32Inputs(x)) return null;
+    // every size, even tiny ones: one tanh for a batch and for a single window, so predictions do
+    // not depend on how the rows were batched (tfjs's scalar tanh rounds differently)
     const n = x.shape.reduce((p, q) => p * q, 1);
-    if (n < TANH_MIN) return null;
+    if (n === 0) return null;
     const backend = args.backend as WasmBackendLike;
     const { region, offs } = alloc(m, [n]);
     const [o] = offs as [number];
