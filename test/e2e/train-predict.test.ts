@@ -16,7 +16,7 @@ beforeAll(() => {
 
 describe('train → predict → evaluate', () => {
   const model = path.join(dir, 'model');
-  it('trains, writes a complete model directory and honest metrics', () => {
+  it('trains, writes a complete model directory and honest metrics', { timeout: 180_000 }, () => {
     const r = cli(['train', '--data', data, '--target', 'Machine failure', '--model', 'gbdt', '--cv-folds', '3', '--out', model, '--json', '--seed', '7']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
