@@ -1,14 +1,14 @@
 /**
  * Score saved RUL model directories on the test-like validation set of their own held-out units
  * (the units trainRul held out with its seed: groupSplit over units, 20 %), cut uniformly over life.
- * Usage: npx tsx src/tasks/rul/scripts/score-saved.ts TRAIN_FILE DIR...
+ * Usage: npx tsx bench/rul-cv/score-saved.ts TRAIN_FILE DIR...
  */
-import { loadCmapss } from '../../../io/datasets/cmapss.js';
-import { groupSplit } from '../../../preprocess/splits.js';
-import { initBackend } from '../../../models/tf/index.js';
-import { trainingWindows } from '../data.js';
-import { loadRulModel, predictWindows } from '../rul.js';
-import { cutMetrics, truncationCuts } from '../validate.js';
+import { loadCmapss } from '../../src/io/datasets/cmapss.js';
+import { groupSplit } from '../../src/preprocess/splits.js';
+import { initBackend } from '../../src/models/tf/index.js';
+import { trainingWindows } from '../../src/tasks/rul/data.js';
+import { loadRulModel, predictWindows } from '../../src/tasks/rul/rul.js';
+import { cutMetrics, truncationCuts } from '../../src/tasks/rul/validate.js';
 
 const [trainFile, ...dirs] = process.argv.slice(2);
 if (!trainFile || dirs.length === 0) throw new Error('usage: score-saved.ts TRAIN_FILE DIR...');

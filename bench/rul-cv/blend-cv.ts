@@ -1,14 +1,14 @@
 /**
  * Test-like 5-fold CV (validate.ts) of the default gbdt (history channels), the cnn1d and their blends,
  * from the same folds and cuts as scripts/cv.ts: chooses the ensemble composition on validation.
- * Usage: npx tsx src/tasks/rul/scripts/blend-cv.ts TRAIN_FILE [gbdtRounds=350] [cnnEpochs=6]
+ * Usage: npx tsx bench/rul-cv/blend-cv.ts TRAIN_FILE [gbdtRounds=350] [cnnEpochs=6]
  */
-import { loadCmapss } from '../../../io/datasets/cmapss.js';
-import { initBackend } from '../../../models/tf/index.js';
-import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../data.js';
-import { createMember, defaultMemberOptions, memberInput } from '../models.js';
-import { CMAPSS_SETTINGS } from '../rul.js';
-import { cutMetrics, truncationCuts, unitFolds } from '../validate.js';
+import { loadCmapss } from '../../src/io/datasets/cmapss.js';
+import { initBackend } from '../../src/models/tf/index.js';
+import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../../src/tasks/rul/data.js';
+import { createMember, defaultMemberOptions, memberInput } from '../../src/tasks/rul/models.js';
+import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
+import { cutMetrics, truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';
 
 const [trainFile, roundsArg, epochsArg] = process.argv.slice(2);
 if (!trainFile) throw new Error('usage: blend-cv.ts TRAIN_FILE [gbdtRounds] [cnnEpochs]');

@@ -6,16 +6,16 @@
  * validation only to record the loss per round; nothing is early-stopped on them, and the rounds are
  * chosen on the pooled curve of all folds).
  *
- * Usage: npx tsx src/tasks/rul/scripts/cv.ts TRAIN_FILE 'JSON array of variants' [k] [repeats]
+ * Usage: npx tsx bench/rul-cv/cv.ts TRAIN_FILE 'JSON array of variants' [k] [repeats]
  * A variant: { name, window, features: 'basic'|'stats', cap, minHistory, cycle: bool, lr, rounds,
  *   leaves, minLeaf, subsample, colsample, lambda, weight: 'none'|'tail', weightCut, seed }.
  */
-import { loadCmapss } from '../../../io/datasets/cmapss.js';
-import { GradientBoostedTrees } from '../../../models/trees/index.js';
-import { trainingWindows, RulPreprocessor } from '../data.js';
-import { memberInput } from '../models.js';
-import { CMAPSS_SETTINGS } from '../rul.js';
-import { truncationCuts, unitFolds } from '../validate.js';
+import { loadCmapss } from '../../src/io/datasets/cmapss.js';
+import { GradientBoostedTrees } from '../../src/models/trees/index.js';
+import { trainingWindows, RulPreprocessor } from '../../src/tasks/rul/data.js';
+import { memberInput } from '../../src/tasks/rul/models.js';
+import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
+import { truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';
 
 interface Variant {
   name?: string;
