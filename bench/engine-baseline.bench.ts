@@ -31,9 +31,10 @@
  * Each side runs in its own process so peak RSS is per workload. PyTorch (Debian python3-torch, run by
  * /usr/bin/python3) gets its best setting for these small models: torch.set_num_threads(1) and glibc
  * malloc tuned (MALLOC_MMAP_THRESHOLD_ etc.) to avoid page-fault storms. TF.js wasm is single-threaded
- * under Node (tfjs-backend-wasm 4.22 disables threads there); shopfloor's fused LSTM/GRU kernels split
- * the batch over two threads when the machine has two cores (so for those rows CPU seconds count
- * both threads, and the wall-clock `ratio` is the one that matters).
+ * under Node (tfjs-backend-wasm 4.22 disables threads there); shopfloor's fused LSTM/GRU kernels and
+ * its 1-D convolution kernels (asm/conv.ts) split the batch over two threads when the machine has two
+ * cores (so for those rows CPU seconds count both threads, and the wall-clock `ratio` is the one that
+ * matters).
  *
  * Writes bench/results/engine-baseline.json.
  */
