@@ -647,7 +647,8 @@ export abstract class NeuralEstimator implements Estimator {
     const chunk = 2048;
     for (let s = 0; s < x.n; s += chunk) {
       const m = Math.min(chunk, x.n - s);
-      const v = tf.tidy(() => (model.predict(tf.tensor(xs.subarray(s * d, (s + m) * d), [m, ...x.shape])) as tf.Tensor).dataSync());
+      // One forward pass per chunk (tfjs's default batchSize of 32 would split it into many small ones).
+      const v = tf.tidy(() => (model.predict(tf.tensor(xs.subarray(s * d, (s + m) * d), [m, ...x.shape]), { batchSize: m }) as tf.Tensor).dataSync());
       out.set(v as Float32Array, s * units);
     }
     return out;
@@ -679,7 +680,7 @@ export abstract class NeuralEstimator implements Estimator {
       const wb = Float32Array.from(w.subarray(s, s + m));
       for (const v of wb) wTotal += v;
       total += tf.tidy(() => {
-        const z = model.predict(tf.tensor(xs.subarray(s * d, (s + m) * d), [m, ...shape])) as tf.Tensor2D;
+        const z = model.predict(tf.tensor(xs.subarray(s * d, (s + m) * d), [m, ...shape]), { batchSize: m }) as tf.Tensor2D;
         return tf.sum(tf.mul(perSampleLoss(z, tf.tensor2d(yb, [m, units]), kind), tf.tensor1d(wb))).dataSync()[0] as number;
       });
     }
