@@ -66,7 +66,8 @@ async function main(): Promise<void> {
     );
     const ours: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> = {};
     for (const name of MODELS) {
-      const common = { task: 'regression' as const, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, patience: 0, seed: SEED };
+      // No early stopping and no held-out part: every window trains, as on the PyTorch side.
+      const common = { task: 'regression' as const, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, patience: 0, validationFraction: 0, seed: SEED };
       const m: Estimator & { parameterCount: number; dispose(): void } =
         name === 'cnn1d' ? new DeepCNN1D(common) : new LSTM({ ...common, units: [64, 32], denseUnits: [32] });
       const times: number[] = [];
