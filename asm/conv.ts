@@ -21,13 +21,8 @@
  * [B, ·] pointers) and its own scratch; filter gradients are per-thread partial sums.
  */
 import { sgemm } from './gemm';
+import { ld, st } from './simd';
 
-function ld(p: usize): v128 {
-  return v128.load(p);
-}
-function st(p: usize, v: v128): void {
-  v128.store(p, v);
-}
 
 /** Round up to a multiple of 4. */
 function up4(n: i32): i32 {

@@ -10,12 +10,8 @@
  * 4×8 + 4×4 split would leave a third of the work in the load-bound 4×4 tile.
  */
 
-function ld(p: usize): v128 {
-  return v128.load(p);
-}
-function st(p: usize, v: v128): void {
-  v128.store(p, v);
-}
+import { ld, st } from './simd';
+
 /**
  * c + a·b: multiply, then add. Compiled with `--enable relaxed-simd` it becomes relaxed SIMD's
  * f32x4.relaxed_madd (a fused multiply-add on CPUs with FMA; Node 20 needs
