@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './wasm-ops.js';
-import { alloc, evictOld, f32, free, kernelModule, kernelsUnavailable, runSplit } from './wasm-module.js';
+import { alloc, evictOld, f32, free, kernelModule, kernelsUnavailable, runSplit, partialSums } from './wasm-module.js';
 
 function tapeOn(): boolean {
   const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
@@ -118,11 +118,7 @@ export function fusedSelfAttention(x: tf.Tensor, w: AttentionWeights, heads: num
         ];
       }, 16, true);
       const mm = f32(m);
-      const sum = (a: number, b: number, n: number): Float32Array => {
-        const out = mm.slice(a >> 2, (a >> 2) + n);
-        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(b >> 2) + i] as number);
-        return out;
-      };
+      const sum = (a: number, b: number, n: number): Float32Array => partialSums(m, split, a, b, n);
       const dW = sum(pDw, pDw2, d * d3);
       const dB = sum(pDb, pDb2, d3);
       const block = (p: number): tf.Tensor => {
@@ -196,11 +192,7 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
       // dx overwrites dy in place (row by row, after the row is read)
       const split = runSplit(m, 'layerNormBackward', rows, (r0, nr, part) => [nr, n, oH + r0 * n * 4, oR + r0 * 4, oG, pD + r0 * n * 4, pD + r0 * n * 4, part ? pG2 : pG1, part ? pB2 : pB1], 512, true);
       const mm = f32(m);
-      const sum = (a: number, c: number): Float32Array => {
-        const out = mm.slice(a >> 2, (a >> 2) + n);
-        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(c >> 2) + i] as number);
-        return out;
-      };
+      const sum = (a: number, c: number): Float32Array => partialSums(m, split, a, c, n);
       const grads = [tf.tensor(mm.subarray(pD >> 2, (pD >> 2) + rows * n), shape), tf.tensor1d(sum(pG1, pG2)), tf.tensor1d(sum(pB1, pB2))];
       free(t.region);
       free(region);
@@ -273,11 +265,7 @@ export function fusedFeedForward(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2:
         true,
       );
       const mm = f32(m);
-      const sum = (a: number, b: number, n: number): Float32Array => {
-        const out = mm.slice(a >> 2, (a >> 2) + n);
-        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(b >> 2) + i] as number);
-        return out;
-      };
+      const sum = (a: number, b: number, n: number): Float32Array => partialSums(m, split, a, b, n);
       const grads = [
         tf.tensor(mm.subarray(pDx >> 2, (pDx >> 2) + rows * d), shape),
         tf.tensor2d(sum(pDw1, pDw1b, d * f), [d, f]),

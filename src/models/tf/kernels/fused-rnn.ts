@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './wasm-ops.js';
-import { alloc, evictOld, f32, free, kernelModule, kernelsUnavailable, runSplit } from './wasm-module.js';
+import { alloc, evictOld, f32, free, kernelModule, kernelsUnavailable, runSplit, partialSums } from './wasm-module.js';
 
 type Job = 'lstmLayerForward' | 'lstmLayerBackward' | 'gruLayerForward' | 'gruLayerBackward';
 
@@ -105,11 +105,7 @@ export function fusedRnn(kind: Kind, x: tf.Tensor, kernel: tf.Tensor, recurrentK
         return [nb, T, F, H, r(oX, T * F), oWt, r(oG, T * gH), r(oA, T * H), r(oH, T * H), oUt, r(pDy, dyRow), seq, r(pDg, T * gH), part ? pDu2 : pDu, part ? pDw2 : pDw, part ? pDb2 : pDb, r(pDx, T * F), r(pS1, H), r(pS2, H)];
       }, 16, true);
       const mm = f32(m);
-      const sum = (a: number, b: number, n: number): Float32Array => {
-        const out = mm.slice(a >> 2, (a >> 2) + n);
-        if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(b >> 2) + i] as number);
-        return out;
-      };
+      const sum = (a: number, b: number, n: number): Float32Array => partialSums(m, split, a, b, n);
       const grads = [
         tf.tensor3d(mm.subarray(pDx >> 2, (pDx >> 2) + BT * F), [B, T, F]),
         tf.tensor2d(sum(pDw, pDw2, F * gH), [F, gH]),

@@ -230,3 +230,14 @@ export function evictOld(): void {
 export function f32(m: KernelModule): Float32Array {
   return new Float32Array(m.memory.buffer);
 }
+
+/**
+ * The n floats at byte offset `a`, plus those at `b` when the kernel ran split (`runSplit` returned
+ * true: each half wrote its partial sums to its own buffer). A copy, safe to keep after `free`.
+ */
+export function partialSums(m: KernelModule, split: boolean, a: number, b: number, n: number): Float32Array {
+  const mm = f32(m);
+  const out = mm.slice(a >> 2, (a >> 2) + n);
+  if (split) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (mm[(b >> 2) + i] as number);
+  return out;
+}
