@@ -8,6 +8,7 @@ Usage: /usr/bin/python3 bench/rul_torch.py DIR   (DIR holds meta.json and the .f
 """
 import json
 import math
+import os
 import sys
 import time
 
@@ -55,6 +56,24 @@ class LSTMNet(nn.Module):
         return self.head(h[:, -1, :]).squeeze(-1)
 
 
+def glorot_init(net):
+    """TF.js's initialisation instead of PyTorch's defaults: Glorot-uniform kernels, zero biases; LSTM
+    Glorot-uniform input weights and orthogonal recurrent weights over all four gates, zero biases
+    (tfjs-layers' defaults, unitForgetBias off)."""
+    for mod in net.modules():
+        if isinstance(mod, (nn.Conv1d, nn.Linear)):
+            nn.init.xavier_uniform_(mod.weight)
+            nn.init.zeros_(mod.bias)
+        elif isinstance(mod, nn.LSTM):
+            for pname, prm in mod.named_parameters():
+                if pname.startswith("weight_ih"):
+                    nn.init.xavier_uniform_(prm)
+                elif pname.startswith("weight_hh"):
+                    nn.init.orthogonal_(prm)
+                else:
+                    nn.init.zeros_(prm)
+
+
 def phm(y, p):
     d = p - y
     return float(np.sum(np.where(d < 0, np.exp(-d / 13) - 1, np.exp(d / 10) - 1)))
@@ -79,6 +98,8 @@ def main():
     for name in meta["models"]:
         torch.manual_seed(meta["seed"])
         net = DCNN(s, f) if name == "cnn1d" else LSTMNet(f)
+        if os.environ.get("RUL_TORCH_INIT") == "glorot":
+            glorot_init(net)
         opt = torch.optim.Adam(net.parameters(), lr=meta["learningRate"])
         xt = torch.from_numpy(xtr)
         yt = torch.from_numpy((ytr - ym) / ys)
