@@ -272,29 +272,8 @@ export async function rulOnRows(live: RulLive, assetId: string, rows: readonly R
  * normalised with the model's preprocessor row by row as offline.
  */
 export async function predictRulWindows(live: RulLive, windows: readonly (readonly Float64Array[])[]): Promise<Float64Array> {
-  const W = live.window;
-  const ps = live.loaded.manifest.preprocessor;
-  const n = windows.length * W;
-  const unitCodes = new Int32Array(n);
-  const time = new Float64Array(n);
-  const cols = live.columns.map(() => new Float64Array(n));
-  let i = 0;
-  for (const win of windows) {
-    for (let s = 0; s < W; s++, i++) {
-      const row = win[s] as Float64Array;
-      time[i] = s;
-      for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = row[j] as number;
-    }
-  }
-  const table = new Table([
-    categoricalColumn(ps.unit, Array.from(unitCodes, () => 'live')),
-    numericColumn(ps.time, time),
-    ...live.columns.map((c, j) => numericColumn(c, cols[j] as Float64Array)),
-  ]);
-  const series = live.loaded.preprocessor.transform(table);
-  const m = series.nFeatures;
-  const x = series.values instanceof Float32Array ? series.values : Float32Array.from(series.values);
-  return predictWindows(live.loaded, { x, n: windows.length, shape: [W, m] });
+  const x = normalizeRows(live, live.loaded.preprocessor, windows.flat());
+  return predictWindows(live.loaded, { x, n: windows.length, shape: [live.window, x.length / (windows.length * live.window)] });
 }
 
 /** The model's per-row normalisation of raw rows (regime normaliser or z-score), n × sensors, float32 as offline. */
