@@ -51,6 +51,7 @@ export function failureMetricsJson(r: FailureTrainResult, ctx: ReportContext): R
     leakage: r.leakage,
     features: r.features.map((f) => f.name),
     history: r.history,
+    foldHistories: r.foldHistories,
     trainSeconds: r.seconds,
   };
 }
@@ -171,7 +172,12 @@ export function failureReportHtml(r: FailureTrainResult, data: Table, ctx: Repor
     const cal = calibrationBins(y, p1, 10);
     charts.push(lineChart([{ name: 'model', x: cal.map((b) => b.meanPredicted), y: cal.map((b) => b.fractionPositive) }, { name: 'perfect', x: [0, 1], y: [0, 1], dashed: true }], { title: `Calibration (Brier ${fmt(r.test.brier, 4)})`, xName: 'mean predicted probability', yName: 'observed failure rate', xMin: 0, xMax: 1, yMin: 0, yMax: 1 }));
   }
-  if (r.history.loss.length > 1) {
+  if (r.foldHistories.length > 1) {
+    // A cross-fit: one validation curve per booster (each early-stopped on its own fold).
+    const series = r.foldHistories.map((h, j) => ({ name: `fold ${j + 1} validation`, x: h.valLoss.map((_, i) => i + 1), y: h.valLoss }));
+    const kept = r.foldHistories.map((h) => h.bestEpoch + 1).join(', ');
+    charts.push(lineChart(series, { title: `Cross-fit: ${r.foldHistories.length} boosters (kept rounds ${kept})`, xName: 'boosting round', yName: 'validation loss' }));
+  } else if (r.history.loss.length > 1) {
     const ep = r.history.loss.map((_, i) => i + 1);
     const series = [{ name: 'train loss', x: ep, y: r.history.loss }];
     if (r.history.valLoss.length) series.push({ name: 'validation loss', x: r.history.valLoss.map((_, i) => i + 1), y: r.history.valLoss });

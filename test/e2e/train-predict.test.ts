@@ -36,7 +36,16 @@ describe('train → predict → evaluate', () => {
     expect(manifest.features.map((f: { name: string }) => f.name)).not.toContain('UDI');
     const metrics = JSON.parse(readFileSync(path.join(model, 'metrics.json'), 'utf8'));
     expect(metrics.test.failureF1).toBe(out.test.failureF1);
+    // The default gbdt is a 5-fold cross-fit: one learning curve per booster, each early-stopped on its fold.
+    expect(metrics.foldHistories).toHaveLength(5);
+    for (const h of metrics.foldHistories) {
+      expect(h.valLoss.length).toBeGreaterThan(0);
+      expect(h.bestEpoch).toBeGreaterThanOrEqual(0);
+      expect(h.bestEpoch).toBeLessThan(h.valLoss.length);
+    }
+    expect(metrics.history).toEqual(metrics.foldHistories[0]);
     const html = readFileSync(path.join(model, 'report.html'), 'utf8');
+    expect(html).toContain(`Cross-fit: 5 boosters (kept rounds ${metrics.foldHistories.map((h: { bestEpoch: number }) => h.bestEpoch + 1).join(', ')})`);
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // opens offline
     // Same seed, same result.

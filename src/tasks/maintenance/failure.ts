@@ -16,7 +16,7 @@
 import { ConfigError, DataError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { isCategorical, type Column, type Table } from '../../core/table.js';
-import type { Estimator, Samples } from '../../models/estimator.js';
+import type { Estimator, FitHistory, Samples } from '../../models/estimator.js';
 import { PairwiseCrosses } from '../../preprocess/interactions.js';
 import { TabularPipeline } from '../../preprocess/pipeline.js';
 import { groupKFold, groupSplit, stratifiedKFold, stratifiedSplit, timeSplit, type Fold } from '../../preprocess/splits.js';
@@ -118,7 +118,10 @@ export interface FailureTrainResult {
   readonly importance: { feature: string; drop: number; std: number }[];
   /** Baselines that show why accuracy misleads. */
   readonly baseline: { majorityClass: string; majorityAccuracy: number };
+  /** Learning history of the final model; for a cross-fit, the first booster's (see `foldHistories`). */
   readonly history: Estimator['history'];
+  /** Learning history of each booster of a cross-fit, in fold order (empty for a single fit). */
+  readonly foldHistories: readonly FitHistory[];
   readonly seconds: number;
 }
 
@@ -254,6 +257,8 @@ interface Fitted {
   pipeline: TabularPipeline;
   estimator: Estimator;
   threshold: number | null;
+  /** Learning history of each cross-fit booster (empty for a single fit). */
+  foldHistories: FitHistory[];
 }
 
 function subset(y: Float64Array, rows: ArrayLike<number>): Float64Array {
@@ -295,7 +300,7 @@ async function fitOnce(
     const p = await estimator.predictProba(xVal);
     threshold = bestF1Threshold(yVal, Float64Array.from({ length: xVal.n }, (_, i) => p[i * 2 + 1] as number)).threshold;
   }
-  return { pipeline, estimator, threshold };
+  return { pipeline, estimator, threshold, foldHistories: [] };
 }
 
 /**
@@ -341,7 +346,7 @@ async function crossFit(
   }
   const estimator = GradientBoostedTrees.average(members);
   const threshold = k === 2 ? bestF1Threshold(Float64Array.from(yOof), Float64Array.from(pOof)).threshold : null;
-  return { pipeline, estimator, threshold };
+  return { pipeline, estimator, threshold, foldHistories: members.map((m) => m.history) };
 }
 
 /** Whether `train` can be cut into `nFolds` cross-fit folds of the split kind (time splits keep one time-ordered validation part). */
@@ -583,6 +588,7 @@ export async function trainFailureModel(input: Table, source: string, options: F
     importance,
     baseline: { majorityClass: target.classes[majority] as string, majorityAccuracy: majorityCount / yTest.length },
     history: final.estimator.history,
+    foldHistories: final.foldHistories,
     seconds: (performance.now() - t0) / 1000,
   };
 }
