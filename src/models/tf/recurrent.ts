@@ -9,7 +9,8 @@ import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
 import { fusedGruLayer, fusedLstmLayer } from './kernels/fused-rnn-layers.js';
 import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from './neural-estimator.js';
-import { intListOption } from './options.js';
+import { enumOption, intListOption } from './options.js';
+import { INIT_SCHEMES, setTorchRecurrentBias, torchBias, torchKernel, torchUniform, type InitScheme } from './torch-init.js';
 
 /** Options of {@link LSTM} and {@link GRU}. */
 export interface RecurrentOptions extends NeuralOptions {
@@ -17,15 +18,24 @@ export interface RecurrentOptions extends NeuralOptions {
   readonly units?: readonly number[];
   /** Dense ReLU layers after the recurrent stack [[]], 0–16 layers of 1–4096 units. */
   readonly denseUnits?: readonly number[];
+  /**
+   * Weight initialisation ['keras']: TF.js's defaults (Glorot-uniform input kernels, orthogonal recurrent
+   * kernels, zero biases; He-uniform dense ReLU layers); or 'torch', PyTorch's defaults (recurrent layers:
+   * every weight U(±1/√H), bias the sum of two U(±1/√H) as PyTorch's b_ih + b_hh; dense layers:
+   * U(±1/√fanIn) kernels and biases; ./torch-init.ts).
+   */
+  readonly init?: InitScheme;
 }
 
 abstract class RecurrentNet extends NeuralEstimator {
   private readonly units: number[];
   private readonly dense: number[];
+  private readonly init: InitScheme;
   protected constructor(owner: 'lstm' | 'gru', options: RecurrentOptions) {
-    super(owner, options, ['units', 'denseUnits']);
+    super(owner, options, ['units', 'denseUnits', 'init']);
     this.units = intListOption(owner, 'units', options.units, [64, 32], 1, 1024);
     this.dense = intListOption(owner, 'denseUnits', options.denseUnits, [], 1, 4096, 0);
+    this.init = enumOption(owner, 'init', options.init, 'keras', INIT_SCHEMES);
   }
   /** The layer factory: tfjs's LSTM/GRU with shopfloor's fused whole-sequence kernels (./kernels/fused-rnn.ts). */
   protected abstract cell(): (args: Parameters<typeof tf.layers.lstm>[0]) => tf.layers.Layer;
@@ -42,25 +52,30 @@ abstract class RecurrentNet extends NeuralEstimator {
     const seq = shape.length === 1 ? [shape[0] as number, 1] : [...shape];
     if (shape.length === 1) m.add(tf.layers.reshape({ inputShape: [...shape], targetShape: seq }));
     const rnn = this.cell();
+    const torch = this.init === 'torch';
     this.units.forEach((units, i) => {
-      m.add(
-        rnn({
-          ...(i === 0 && shape.length !== 1 ? { inputShape: seq } : {}),
-          units,
-          returnSequences: i < this.units.length - 1,
-          // tfjs-layers defaults to Keras 1's hard sigmoid; Keras 2 and PyTorch use the logistic
-          // sigmoid (smoother gradients, and 4 fewer kernels per gate and step on wasm).
-          recurrentActivation: 'sigmoid',
-          kernelInitializer: ctx.seeds.glorot(),
-          recurrentInitializer: ctx.seeds.orthogonal(),
-          kernelRegularizer: ctx.kernelRegularizer,
-        }),
-      );
+      const layer = rnn({
+        ...(i === 0 && shape.length !== 1 ? { inputShape: seq } : {}),
+        units,
+        returnSequences: i < this.units.length - 1,
+        // tfjs-layers defaults to Keras 1's hard sigmoid; Keras 2 and PyTorch use the logistic
+        // sigmoid (smoother gradients, and 4 fewer kernels per gate and step on wasm).
+        recurrentActivation: 'sigmoid',
+        kernelInitializer: torch ? torchUniform(ctx.seeds, 1 / Math.sqrt(units)) : ctx.seeds.glorot(),
+        recurrentInitializer: torch ? torchUniform(ctx.seeds, 1 / Math.sqrt(units)) : ctx.seeds.orthogonal(),
+        kernelRegularizer: ctx.kernelRegularizer,
+      });
+      m.add(layer);
+      if (torch) setTorchRecurrentBias(layer, units, ctx.seeds);
     });
+    let fanIn = this.units[this.units.length - 1] as number;
     for (const units of this.dense) {
-      m.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: ctx.seeds.he(), kernelRegularizer: ctx.kernelRegularizer }));
+      const init = torch ? { kernelInitializer: torchKernel(ctx.seeds), biasInitializer: torchBias(ctx.seeds, fanIn) } : { kernelInitializer: ctx.seeds.he() };
+      m.add(tf.layers.dense({ units, activation: 'relu', ...init, kernelRegularizer: ctx.kernelRegularizer }));
+      fanIn = units;
     }
-    m.add(tf.layers.dense({ units: ctx.outputUnits, kernelInitializer: ctx.seeds.glorot(), kernelRegularizer: ctx.kernelRegularizer }));
+    const out = torch ? { kernelInitializer: torchKernel(ctx.seeds), biasInitializer: torchBias(ctx.seeds, fanIn) } : { kernelInitializer: ctx.seeds.glorot() };
+    m.add(tf.layers.dense({ units: ctx.outputUnits, ...out, kernelRegularizer: ctx.kernelRegularizer }));
     return m;
   }
 }

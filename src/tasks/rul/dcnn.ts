@@ -13,8 +13,9 @@
 import { DataError } from '../../core/errors.js';
 import { registerEstimator } from '../../models/estimator.js';
 import { tf } from '../../models/tf/backend.js';
-import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from '../../models/tf/neural-estimator.js';
+import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type Initializer, type NeuralOptions } from '../../models/tf/neural-estimator.js';
 import { enumOption, intOption } from '../../models/tf/options.js';
+import { INIT_SCHEMES, torchBias, torchKernel, type InitScheme } from '../../models/tf/torch-init.js';
 
 /** Options of {@link DeepCNN1D}. */
 export interface DeepCNN1DOptions extends NeuralOptions {
@@ -28,6 +29,11 @@ export interface DeepCNN1DOptions extends NeuralOptions {
   readonly denseUnits?: number;
   /** Activation of the hidden layers ['tanh'] (as Li et al.) or 'relu'. */
   readonly activation?: 'tanh' | 'relu';
+  /**
+   * Weight initialisation ['keras']: Glorot-uniform kernels (He for relu) and zero biases, TF.js's
+   * defaults; or 'torch', PyTorch's defaults (U(±1/√fanIn) kernels and biases; src/models/tf/torch-init.ts).
+   */
+  readonly init?: InitScheme;
 }
 
 /**
@@ -42,14 +48,16 @@ export class DeepCNN1D extends NeuralEstimator {
   private readonly kernelSize: number;
   private readonly denseUnits: number;
   private readonly activation: 'tanh' | 'relu';
+  private readonly init: InitScheme;
 
   constructor(options: DeepCNN1DOptions = {}) {
-    super('dcnn', options, ['convLayers', 'filters', 'kernelSize', 'denseUnits', 'activation'], { task: 'regression' });
+    super('dcnn', options, ['convLayers', 'filters', 'kernelSize', 'denseUnits', 'activation', 'init'], { task: 'regression' });
     this.convLayers = intOption('dcnn', 'convLayers', options.convLayers, 4, 1, 16);
     this.filters = intOption('dcnn', 'filters', options.filters, 10, 1, 1024);
     this.kernelSize = intOption('dcnn', 'kernelSize', options.kernelSize, 10, 1, 64);
     this.denseUnits = intOption('dcnn', 'denseUnits', options.denseUnits, 100, 1, 4096);
     this.activation = enumOption('dcnn', 'activation', options.activation, 'tanh', ['tanh', 'relu'] as const);
+    this.init = enumOption('dcnn', 'init', options.init, 'keras', INIT_SCHEMES);
   }
 
   protected override checkShape(shape: readonly number[]): void {
@@ -60,7 +68,14 @@ export class DeepCNN1D extends NeuralEstimator {
 
   protected buildLayers(ctx: BuildContext): tf.LayersModel {
     const m = tf.sequential();
-    const init = (): ReturnType<BuildContext['seeds']['glorot']> => (this.activation === 'relu' ? ctx.seeds.he() : ctx.seeds.glorot());
+    const torch = this.init === 'torch';
+    // Kernel and bias initialisers of a layer with `fanIn` inputs per output (PyTorch's fan-in).
+    const init = (fanIn: number, last = false): { kernelInitializer: Initializer; biasInitializer?: Initializer } => {
+      if (torch) return { kernelInitializer: torchKernel(ctx.seeds), biasInitializer: torchBias(ctx.seeds, fanIn) };
+      return { kernelInitializer: !last && this.activation === 'relu' ? ctx.seeds.he() : ctx.seeds.glorot() };
+    };
+    const steps = ctx.inputShape[0] as number;
+    let channels = ctx.inputShape[1] as number;
     for (let l = 0; l < this.convLayers; l++) {
       m.add(
         tf.layers.conv1d({
@@ -69,15 +84,16 @@ export class DeepCNN1D extends NeuralEstimator {
           kernelSize: this.kernelSize,
           padding: 'same',
           activation: this.activation,
-          kernelInitializer: init(),
+          ...init(this.kernelSize * channels),
           kernelRegularizer: ctx.kernelRegularizer,
         }),
       );
+      channels = this.filters;
     }
-    m.add(tf.layers.conv1d({ filters: 1, kernelSize: 3, padding: 'same', activation: this.activation, kernelInitializer: init(), kernelRegularizer: ctx.kernelRegularizer }));
+    m.add(tf.layers.conv1d({ filters: 1, kernelSize: 3, padding: 'same', activation: this.activation, ...init(3 * channels), kernelRegularizer: ctx.kernelRegularizer }));
     m.add(tf.layers.flatten());
-    m.add(tf.layers.dense({ units: this.denseUnits, activation: this.activation, kernelInitializer: init(), kernelRegularizer: ctx.kernelRegularizer }));
-    m.add(tf.layers.dense({ units: ctx.outputUnits, kernelInitializer: ctx.seeds.glorot(), kernelRegularizer: ctx.kernelRegularizer }));
+    m.add(tf.layers.dense({ units: this.denseUnits, activation: this.activation, ...init(steps), kernelRegularizer: ctx.kernelRegularizer }));
+    m.add(tf.layers.dense({ units: ctx.outputUnits, ...init(this.denseUnits, true), kernelRegularizer: ctx.kernelRegularizer }));
     return m;
   }
 }
