@@ -23,6 +23,11 @@ export const ANOMALY_WARM_ROWS = 256;
 export interface Live {
   readonly rec: ModelRecord;
   readonly model: LiveModel;
+  /**
+   * RUL models: where the asset's current life starts — its latest `renewal` maintenance record (epoch
+   * ms), or null (its whole stored history). Readings before it are not part of the life.
+   */
+  readonly lifeStart: number | null;
 }
 
 /** Scores assets as their readings arrive. */
@@ -32,8 +37,8 @@ export class ScoringEngine {
   private readonly watched: ReadonlySet<string>;
   /** Live deployment per asset (null: none), cached for DEPLOYMENT_TTL_MS; see `invalidate`. */
   private readonly deployments = new Map<string, { at: number; value: Promise<Live | null> }>();
-  /** `modelId|assetId` of RUL/anomaly states already warmed from the store in this process. */
-  private readonly warmed = new Set<string>();
+  /** `modelId|assetId` of RUL/anomaly states already warmed from the store in this process → the life start they were warmed with. */
+  private readonly warmed = new Map<string, number | null>();
 
   constructor(
     private readonly store: ReadingStore,
@@ -69,7 +74,7 @@ export class ScoringEngine {
     else this.deployments.delete(assetId);
     // A new deployment starts the asset's RUL window and anomaly state afresh (warmed again from the store).
     if (assetId !== undefined) {
-      for (const k of this.warmed) if (k.endsWith(`|${assetId}`)) this.warmed.delete(k);
+      for (const k of this.warmed.keys()) if (k.endsWith(`|${assetId}`)) this.warmed.delete(k);
       void this.models.all().then((ms) => ms.forEach((m) => resetAsset(m, assetId)));
     }
   }
@@ -78,7 +83,17 @@ export class ScoringEngine {
     if (!dep) return null;
     const rec = await this.store.getModel(dep.modelId);
     if (!rec) return null;
-    return { rec, model: await this.models.get(rec) };
+    const model = await this.models.get(rec);
+    return { rec, model, lifeStart: model.task === 'rul' ? await this.store.lastRenewal(assetId) : null };
+  }
+
+  /**
+   * Forget the cached deployment of an asset without touching its state: call after recording
+   * maintenance, so that the next batch sees a new life start (a RUL state warmed with another life
+   * start is then rebuilt from the store, from the renewal on).
+   */
+  refresh(assetId: string): void {
+    this.deployments.delete(assetId);
   }
 
   /** The latest known values of an asset (sensor id → value). */
@@ -142,12 +157,19 @@ export class ScoringEngine {
     if (model.task === 'failure') return;
     const index = new Map(model.sensors.map((s, j) => [s, j]));
     const key = `${live.rec.id}|${assetId}`;
+    const lifeStart = model.task === 'rul' ? live.lifeStart : null;
+    if (lifeStart !== null) readings = readings.filter((r) => r.t >= lifeStart); // a late reading of the previous life
+    if (this.warmed.has(key) && this.warmed.get(key) !== lifeStart) {
+      // A renewal was recorded since the state was built: the asset starts a new life.
+      resetAsset(model, assetId);
+      this.warmed.delete(key);
+    }
     let late = 0;
     let before = model.rows.dropped;
     let rows: Row[];
     if (!this.warmed.has(key)) {
-      this.warmed.add(key);
-      rows = await this.warmFromStore(assetId, model, index, readings);
+      this.warmed.set(key, lifeStart);
+      rows = await this.warmFromStore(assetId, model, index, readings, lifeStart ?? 0);
       before = model.rows.dropped;
     } else {
       for (const r of readings) {
@@ -181,10 +203,10 @@ export class ScoringEngine {
    * up to this batch (which is already stored), assembles rows, feeds the rows older than the batch
    * to the state without emitting (they were scored before, or belong to a previous deployment), and
    * returns the batch's rows for scoring. RUL: the last `window − 1` rows (with history channels: the
-   * asset's whole stored life, read in pages); anomaly: the last
+   * asset's whole stored life — from its latest renewal, see {@link Live.lifeStart} —, read in pages); anomaly: the last
    * {@link ANOMALY_WARM_ROWS} rows (the detectors' rolling windows are shorter; EWMA states converge).
    */
-  private async warmFromStore(assetId: string, model: Exclude<LiveModel, { task: 'failure' }>, index: Map<string, number>, readings: readonly Reading[]): Promise<Row[]> {
+  private async warmFromStore(assetId: string, model: Exclude<LiveModel, { task: 'failure' }>, index: Map<string, number>, readings: readonly Reading[], lifeStart: number): Promise<Row[]> {
     let tmin = Infinity;
     let tmax = -Infinity;
     const perSensor = new Map<string, number>();
@@ -198,7 +220,7 @@ export class ScoringEngine {
     if (model.task === 'rul' && model.history) {
       // History channels need the asset's whole life: every stored reading, in pages.
       for (const [sensorId, j] of index) {
-        for (let from = 0; ; ) {
+        for (let from = lifeStart; ; ) {
           const got = await this.store.queryReadings({ assetId, sensorId, from, to: tmax + 1, limit: 10_000 });
           for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
           if (got.length < 10_000) break;
@@ -208,7 +230,7 @@ export class ScoringEngine {
     } else {
       const need = (model.task === 'rul' ? model.window - 1 : ANOMALY_WARM_ROWS) + 8;
       for (const [sensorId, j] of index) {
-        const got = await this.store.queryReadings({ assetId, sensorId, from: 0, to: tmax + 1, latest: true, limit: need + (perSensor.get(sensorId) ?? 0) });
+        const got = await this.store.queryReadings({ assetId, sensorId, from: model.task === 'rul' ? lifeStart : 0, to: tmax + 1, latest: true, limit: need + (perSensor.get(sensorId) ?? 0) });
         for (const g of got) if (g.q !== 'bad' && g.v !== null) model.rows.put(assetId, g.t, j, g.v);
       }
     }

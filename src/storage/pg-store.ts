@@ -15,6 +15,8 @@ import {
   type Asset,
   type Deployment,
   type InsertResult,
+  type MaintenanceEvent,
+  type MaintenanceKind,
   type ModelRecord,
   type Prediction,
   type Quality,
@@ -50,6 +52,8 @@ CREATE TABLE IF NOT EXISTS alerts (id BIGSERIAL PRIMARY KEY, asset_id TEXT NOT N
 CREATE INDEX IF NOT EXISTS alerts_dedup ON alerts (dedup_key, status);
 CREATE TABLE IF NOT EXISTS models (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, dir TEXT NOT NULL, manifest JSONB NOT NULL, created_at BIGINT NOT NULL, UNIQUE (name, version));
 CREATE TABLE IF NOT EXISTS deployments (id BIGSERIAL PRIMARY KEY, asset_id TEXT NOT NULL REFERENCES assets(id), model_id BIGINT NOT NULL REFERENCES models(id), deployed_at BIGINT NOT NULL, deployed_by TEXT NOT NULL, rolled_back BOOLEAN NOT NULL DEFAULT FALSE);
+CREATE TABLE IF NOT EXISTS maintenance (id BIGSERIAL PRIMARY KEY, asset_id TEXT NOT NULL REFERENCES assets(id), t BIGINT NOT NULL, kind TEXT NOT NULL, note TEXT, recorded_by TEXT NOT NULL, recorded_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS maintenance_asset ON maintenance (asset_id, t);
 CREATE TABLE IF NOT EXISTS tokens (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE);
 `;
 
@@ -80,6 +84,15 @@ const toAlert = (r: Row): Alert => ({
 });
 const toModel = (r: Row): ModelRecord => ({ id: n(r.id), name: String(r.name), version: n(r.version), kind: String(r.kind), dir: String(r.dir), manifest: r.manifest as Record<string, unknown>, createdAt: n(r.created_at) });
 const toDeployment = (r: Row): Deployment => ({ id: n(r.id), assetId: String(r.asset_id), modelId: n(r.model_id), deployedAt: n(r.deployed_at), deployedBy: String(r.deployed_by), rolledBack: r.rolled_back === true });
+const toMaintenance = (r: Row): MaintenanceEvent => ({
+  id: n(r.id),
+  assetId: String(r.asset_id),
+  t: n(r.t),
+  kind: r.kind as MaintenanceKind,
+  note: r.note === null ? null : String(r.note),
+  recordedBy: String(r.recorded_by),
+  recordedAt: n(r.recorded_at),
+});
 const toToken = (r: Row): TokenRecord => ({ id: n(r.id), name: String(r.name), role: r.role as Role, createdAt: n(r.created_at), revoked: r.revoked === true });
 
 /**
@@ -310,6 +323,19 @@ export class PgStore implements ReadingStore {
   }
   async deploymentHistory(assetId: string): Promise<Deployment[]> {
     return (await this.rows('SELECT * FROM deployments WHERE asset_id = $1 ORDER BY id DESC', [assetId])).map(toDeployment);
+  }
+
+  async recordMaintenance(e: { assetId: string; t: number; kind: MaintenanceKind; note: string | null; by: string }): Promise<MaintenanceEvent> {
+    if (!(await this.getAsset(e.assetId))) throw new NotFoundError(`Unknown asset '${e.assetId}'.`, { assetId: e.assetId });
+    const [r] = await this.rows('INSERT INTO maintenance (asset_id, t, kind, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [e.assetId, e.t, e.kind, e.note, e.by, this.now()]);
+    return toMaintenance(r as Row);
+  }
+  async listMaintenance(assetId: string, limit = 1000): Promise<MaintenanceEvent[]> {
+    return (await this.rows('SELECT * FROM maintenance WHERE asset_id = $1 ORDER BY t DESC, id DESC LIMIT $2', [assetId, limit])).map(toMaintenance);
+  }
+  async lastRenewal(assetId: string, t = Number.MAX_SAFE_INTEGER): Promise<number | null> {
+    const [r] = await this.rows("SELECT MAX(t) AS t FROM maintenance WHERE asset_id = $1 AND kind = 'renewal' AND t <= $2", [assetId, t]);
+    return r?.t === null || r?.t === undefined ? null : n(r.t);
   }
 
   async createToken(name: string, role: Role): Promise<{ token: string; record: TokenRecord }> {

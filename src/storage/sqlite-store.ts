@@ -19,6 +19,8 @@ import {
   type Asset,
   type Deployment,
   type InsertResult,
+  type MaintenanceEvent,
+  type MaintenanceKind,
   type ModelRecord,
   type Prediction,
   type Quality,
@@ -54,6 +56,8 @@ CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, asset_id TEXT NOT NUL
 CREATE INDEX IF NOT EXISTS alerts_dedup ON alerts (dedup_key, status);
 CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, dir TEXT NOT NULL, manifest TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (name, version));
 CREATE TABLE IF NOT EXISTS deployments (id INTEGER PRIMARY KEY, asset_id TEXT NOT NULL REFERENCES assets(id), model_id INTEGER NOT NULL REFERENCES models(id), deployed_at INTEGER NOT NULL, deployed_by TEXT NOT NULL, rolled_back INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS maintenance (id INTEGER PRIMARY KEY, asset_id TEXT NOT NULL REFERENCES assets(id), t INTEGER NOT NULL, kind TEXT NOT NULL, note TEXT, recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS maintenance_asset ON maintenance (asset_id, t);
 CREATE TABLE IF NOT EXISTS tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
 `;
 
@@ -99,6 +103,15 @@ const toDeployment = (r: Row): Deployment => ({
   deployedAt: Number(r.deployed_at),
   deployedBy: String(r.deployed_by),
   rolledBack: Number(r.rolled_back) === 1,
+});
+const toMaintenance = (r: Row): MaintenanceEvent => ({
+  id: Number(r.id),
+  assetId: String(r.asset_id),
+  t: Number(r.t),
+  kind: r.kind as MaintenanceKind,
+  note: r.note === null ? null : String(r.note),
+  recordedBy: String(r.recorded_by),
+  recordedAt: Number(r.recorded_at),
 });
 const toToken = (r: Row): TokenRecord => ({ id: Number(r.id), name: String(r.name), role: r.role as Role, createdAt: Number(r.created_at), revoked: Number(r.revoked) === 1 });
 
@@ -334,6 +347,19 @@ export class SqliteStore implements ReadingStore {
   }
   async deploymentHistory(assetId: string): Promise<Deployment[]> {
     return (this.stmt('SELECT * FROM deployments WHERE asset_id = ? ORDER BY id DESC').all(assetId) as Row[]).map(toDeployment);
+  }
+
+  async recordMaintenance(e: { assetId: string; t: number; kind: MaintenanceKind; note: string | null; by: string }): Promise<MaintenanceEvent> {
+    if (!(await this.getAsset(e.assetId))) throw new NotFoundError(`Unknown asset '${e.assetId}'.`, { assetId: e.assetId });
+    const info = this.stmt('INSERT INTO maintenance (asset_id, t, kind, note, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)').run(e.assetId, e.t, e.kind, e.note, e.by, this.now());
+    return toMaintenance(this.stmt('SELECT * FROM maintenance WHERE id = ?').get(info.lastInsertRowid) as Row);
+  }
+  async listMaintenance(assetId: string, limit = 1000): Promise<MaintenanceEvent[]> {
+    return (this.stmt('SELECT * FROM maintenance WHERE asset_id = ? ORDER BY t DESC, id DESC LIMIT ?').all(assetId, limit) as Row[]).map(toMaintenance);
+  }
+  async lastRenewal(assetId: string, t = Number.MAX_SAFE_INTEGER): Promise<number | null> {
+    const v = this.stmt("SELECT MAX(t) FROM maintenance WHERE asset_id = ? AND kind = 'renewal' AND t <= ?").pluck().get(assetId, t) as number | bigint | null;
+    return v === null || v === undefined ? null : Number(v);
   }
 
   async createToken(name: string, role: Role): Promise<{ token: string; record: TokenRecord }> {

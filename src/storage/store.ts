@@ -140,6 +140,26 @@ export interface Deployment {
   readonly rolledBack: boolean;
 }
 
+/**
+ * Kinds of maintenance record. A `renewal` (the machine or the monitored component replaced or
+ * overhauled to as good as new) starts a new life: RUL models count an asset's life from its latest
+ * renewal. The other kinds are recorded for people and for later labelling; they change no state.
+ */
+export type MaintenanceKind = 'renewal' | 'repair' | 'inspection' | 'failure';
+export const MAINTENANCE_KINDS: readonly MaintenanceKind[] = ['renewal', 'repair', 'inspection', 'failure'];
+
+/** One maintenance record of an asset: what was done (`kind`) at time `t`, and who recorded it when. */
+export interface MaintenanceEvent {
+  readonly id: number;
+  readonly assetId: string;
+  /** When the work was done (epoch ms). */
+  readonly t: number;
+  readonly kind: MaintenanceKind;
+  readonly note: string | null;
+  readonly recordedBy: string;
+  readonly recordedAt: number;
+}
+
 export type Role = 'viewer' | 'operator' | 'admin';
 /** Roles in increasing order of power. */
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
@@ -201,6 +221,13 @@ export interface ReadingStore {
   /** Mark the live deployment rolled back; the previous one becomes live. Returns it (null: none left). */
   rollback(assetId: string): Promise<Deployment | null>;
   deploymentHistory(assetId: string): Promise<Deployment[]>;
+
+  /** Record maintenance done on an asset. Throws NotFoundError for an unknown asset. */
+  recordMaintenance(e: { assetId: string; t: number; kind: MaintenanceKind; note: string | null; by: string }): Promise<MaintenanceEvent>;
+  /** An asset's maintenance records, newest first (by `t`, then by id), at most `limit` (default 1,000). */
+  listMaintenance(assetId: string, limit?: number): Promise<MaintenanceEvent[]>;
+  /** Time of the asset's latest `renewal` at or before `t` (default: any), or null: where its current life starts. */
+  lastRenewal(assetId: string, t?: number): Promise<number | null>;
 
   /** Create a token; returns the plaintext once. */
   createToken(name: string, role: Role): Promise<{ token: string; record: TokenRecord }>;

@@ -144,6 +144,29 @@ export function describeStoreContract(name: string, open: () => Promise<ReadingS
       await expect(s.deploy('ghost', m1.id, 'x')).rejects.toMatchObject({ code: 'SF_NOT_FOUND' });
     });
 
+    it('records maintenance per asset, lists it newest first and finds the latest renewal', async () => {
+      const s = await fresh();
+      expect(await s.listMaintenance('m1')).toEqual([]);
+      expect(await s.lastRenewal('m1')).toBeNull();
+      const a = await s.recordMaintenance({ assetId: 'm1', t: 1000, kind: 'renewal', note: 'spindle replaced', by: 'ops' });
+      expect(a).toMatchObject({ assetId: 'm1', t: 1000, kind: 'renewal', note: 'spindle replaced', recordedBy: 'ops' });
+      expect(a.recordedAt).toBeGreaterThan(0);
+      await s.recordMaintenance({ assetId: 'm1', t: 3000, kind: 'inspection', note: null, by: 'ops' });
+      await s.recordMaintenance({ assetId: 'm1', t: 2000, kind: 'renewal', note: null, by: 'ops' }); // recorded late, done earlier
+      expect((await s.listMaintenance('m1')).map((e) => [e.t, e.kind, e.note])).toEqual([
+        [3000, 'inspection', null],
+        [2000, 'renewal', null],
+        [1000, 'renewal', 'spindle replaced'],
+      ]);
+      expect((await s.listMaintenance('m1', 1)).map((e) => e.t)).toEqual([3000]);
+      expect(await s.lastRenewal('m1')).toBe(2000); // an inspection is not a new life
+      expect(await s.lastRenewal('m1', 1999)).toBe(1000);
+      expect(await s.lastRenewal('m1', 999)).toBeNull();
+      await s.upsertAsset({ id: 'm2', site: 's', type: 'milling', name: 'Mill 2' });
+      expect(await s.lastRenewal('m2')).toBeNull();
+      await expect(s.recordMaintenance({ assetId: 'ghost', t: 1, kind: 'repair', note: null, by: 'x' })).rejects.toMatchObject({ code: 'SF_NOT_FOUND' });
+    });
+
     it('verifies tokens by hash and honours revocation', async () => {
       const s = await fresh();
       const { token, record } = await s.createToken('ops', 'operator');

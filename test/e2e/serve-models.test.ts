@@ -205,6 +205,43 @@ describe('RUL deployment', () => {
     expect((await predictionsOf('engine-13')).length).toBe(before);
     expect(core.metrics.value('shopfloor_scoring_rows_dropped_total')).toBeGreaterThanOrEqual(1);
   });
+  it('a renewal (maintenance record) starts a new life: the RUL restarts and equals offline evaluate of the new life alone, also after a restart', async () => {
+    await call('PUT', '/assets/engine-renewed', { site: 'plant', type: 'engine-renewed' });
+    for (const s of rulInputs) await call('PUT', `/assets/engine-renewed/sensors/${s}`, {});
+    const rec = ((await call('GET', '/models')).body as unknown as { id: number; name: string }[]).find((m) => m.name === 'rul-small') as { id: number };
+    expect((await call('POST', '/assets/engine-renewed/deployments', { modelId: rec.id })).status).toBe(201);
+    const ts = rulUnit.numeric('timestamp');
+    const n = rulUnit.nRows;
+    const step = (ts[1] as number) - (ts[0] as number);
+    const send = async (from: number, to: number, shift: number) => {
+      const readings = Array.from({ length: to - from }, (_, k) => rulInputs.map((c) => ({ asset: 'engine-renewed', sensor: c, t: (ts[from + k] as number) + shift, v: rulUnit.numeric(c)[from + k] as number }))).flat();
+      expect((await call('POST', '/readings', { readings })).status).toBe(200);
+    };
+    // Life 1: the unit's first 40 cycles (then the engine is overhauled).
+    const k1 = 40;
+    await send(0, k1, 0);
+    const off = await offlineRul(rulDir);
+    expect((await predictionsOf('engine-renewed')).map((p) => p.score)).toEqual(off.rul.slice(0, k1 - WINDOW + 1));
+    // The overhaul, recorded by an operator; refusals first.
+    const shift = (ts[n - 1] as number) - (ts[0] as number) + 10 * step;
+    const renewedAt = (ts[0] as number) + shift - step;
+    expect((await call('POST', '/assets/engine-renewed/maintenance', { kind: 'renewal', t: Date.now() + 3_600_000 })).body.error?.code).toBe('SF_VALIDATION');
+    expect((await call('POST', '/assets/engine-renewed/maintenance', { kind: 'overhaul' })).status).toBe(400);
+    expect((await call('POST', '/assets/ghost/maintenance', { kind: 'renewal' })).status).toBe(404);
+    const m = await call('POST', '/assets/engine-renewed/maintenance', { kind: 'renewal', t: renewedAt, note: 'engine overhaul' });
+    expect(m.status).toBe(201);
+    expect(m.body).toMatchObject({ assetId: 'engine-renewed', kind: 'renewal', t: renewedAt, note: 'engine overhaul', recordedBy: 'admin' });
+    expect(((await call('GET', '/assets/engine-renewed/maintenance')).body as unknown as { t: number }[]).map((e) => e.t)).toEqual([renewedAt]);
+    // Life 2: the whole unit again, later; a restart (state dropped, rebuilt from the store) halfway.
+    await send(0, 60, shift);
+    core.scoring.invalidate('engine-renewed');
+    await send(60, n, shift);
+    const got = await predictionsOf('engine-renewed');
+    const life2 = got.slice(k1 - WINDOW + 1);
+    // Without the renewal life 2 would be scored from its first row (the window is full) and with life 1's baseline.
+    expect(life2.map((p) => p.t)).toEqual(off.t.map((t) => t + shift));
+    expect(life2.map((p) => p.score)).toEqual(off.rul);
+  });
   it('/predict on a RUL deployment answers 409 SF_MODEL_TASK', async () => {
     const r = await call('POST', '/assets/engine-13/predict', { features: { s1: 1 } });
     expect(r.status).toBe(409);

@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { DataError, NotFoundError } from '../../core/errors.js';
 import { parseCsv } from '../../io/csv/index.js';
-import { ID_PATTERN, QUALITIES, ROLES, type Reading, type Role, type TokenRecord } from '../../storage/store.js';
+import { ID_PATTERN, MAINTENANCE_KINDS, QUALITIES, ROLES, type MaintenanceKind, type Reading, type Role, type TokenRecord } from '../../storage/store.js';
 import type { ServiceCore } from '../core.js';
 import { Metrics } from '../metrics.js';
 import { parseQuality, parseTimestamp, parseValue } from '../ingest.js';
@@ -96,6 +96,12 @@ const model = {
     createdAt: { type: 'integer' },
   },
 } as const;
+const maintenance = {
+  type: 'object',
+  properties: { id: { type: 'integer' }, assetId: { type: 'string' }, t: { type: 'integer' }, kind: { type: 'string', enum: [...MAINTENANCE_KINDS] }, note: { type: ['string', 'null'] }, recordedBy: { type: 'string' }, recordedAt: { type: 'integer' } },
+} as const;
+/** Maintenance may be recorded this far ahead of the server's clock (clock skew), no further. */
+export const MAINTENANCE_MAX_AHEAD_MS = 60_000;
 const deployment = { type: 'object', properties: { id: { type: 'integer' }, assetId: { type: 'string' }, modelId: { type: 'integer' }, deployedAt: { type: 'integer' }, deployedBy: { type: 'string' }, rolledBack: { type: 'boolean' } } } as const;
 const scoreSchema = { type: 'object', properties: { score: { type: 'number' }, label: { type: 'string' } } } as const;
 const featureRow = { type: 'object', maxProperties: 200, additionalProperties: { type: ['number', 'string', 'null'] } } as const;
@@ -450,6 +456,58 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     },
   );
 
+  // ---- maintenance ----------------------------------------------------------------------------------
+  app.post(
+    '/assets/:assetId/maintenance',
+    {
+      config: { minRole: 'operator' },
+      schema: {
+        summary:
+          "Record maintenance done on an asset. A `renewal` (machine or monitored component replaced or overhauled to as good as new) starts a new life: a deployed RUL model counts the asset's life from its latest renewal (readings before it no longer count; the next RUL comes once the new life fills the model's window). `t` defaults to now; it may lie in the past (work recorded late), not in the future. Predictions already stored are not recomputed.",
+        tags: ['assets'],
+        params: assetParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind'],
+          properties: { kind: { type: 'string', enum: [...MAINTENANCE_KINDS] }, t: { type: 'integer', minimum: 0 }, note: { type: 'string', maxLength: 2000 } },
+        },
+        response: { 201: maintenance, ...errs },
+      },
+    },
+    async (req, reply) => {
+      const { assetId } = req.params as { assetId: string };
+      const b = req.body as { kind: MaintenanceKind; t?: number; note?: string };
+      const now = Date.now();
+      const t = b.t ?? now;
+      if (t > now + MAINTENANCE_MAX_AHEAD_MS) {
+        throw new HttpError(400, 'SF_VALIDATION', `body/t: maintenance can be recorded once done; t = ${new Date(t).toISOString()} is in the future (server time ${new Date(now).toISOString()}).`, { t, now });
+      }
+      const e = await store.recordMaintenance({ assetId, t, kind: b.kind, note: b.note ?? null, by: who(req) });
+      core.scoring.refresh(assetId);
+      void reply.code(201);
+      return e;
+    },
+  );
+  app.get(
+    '/assets/:assetId/maintenance',
+    {
+      schema: {
+        summary: 'Maintenance records of an asset, newest first (by the time the work was done).',
+        tags: ['assets'],
+        params: assetParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: intString } },
+        response: { 200: { type: 'array', items: maintenance }, ...errs },
+      },
+    },
+    async (req) => {
+      const { assetId } = req.params as { assetId: string };
+      if (!(await store.getAsset(assetId))) throw new NotFoundError(`Unknown asset '${assetId}'.`, { assetId });
+      const { limit } = req.query as { limit?: string };
+      return store.listMaintenance(assetId, limit ? Math.min(10_000, Number(limit)) : 1000);
+    },
+  );
+
   /** Every input sensor of the model must exist on the asset, or it would never be scored: 409 SF_MODEL_SENSORS. */
   async function checkSensors(assetId: string, rec: NonNullable<Awaited<ReturnType<typeof store.getModel>>>): Promise<void> {
     const live = await core.models.get(rec);
@@ -473,7 +531,7 @@ export async function createApp(core: ServiceCore, opts: AppOptions = {}): Promi
     if (!dep) throw new NotFoundError(`Asset '${assetId}' has no deployed model: POST /assets/${assetId}/deployments first.`, { assetId });
     const rec = await store.getModel(dep.modelId);
     if (!rec) throw new NotFoundError(`Model ${dep.modelId} is gone from the registry.`, { modelId: dep.modelId });
-    return { rec, model: await core.models.get(rec) };
+    return { rec, model: await core.models.get(rec), lifeStart: null };
   }
   /** /predict scores one row statelessly: failure models only (RUL and anomaly need the stream). */
   function failureModel(assetId: string, m: LiveModel): Extract<LiveModel, { task: 'failure' }> {
