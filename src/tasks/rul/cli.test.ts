@@ -72,6 +72,19 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
     await expect(runTrainRul(a, fakeCtx())).rejects.toThrow(/--history/);
   });
 
+  it('--init: recorded in the member options of a net; rejected for a model without a net', async () => {
+    const sim = simulateRunToFailure({ seed: 9, units: 12, testUnits: 4, sensors: 4, conditions: 1 });
+    const train = path.join(dir, 'train-init.csv');
+    writeCsv(train, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
+    const out = path.join(dir, 'm-init');
+    const base = ['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--window', '10'];
+    await runTrainRul(parseArgs([...base, '--model', 'cnn1d', '--epochs', '1', '--init', 'torch'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx());
+    const { loadRulModel } = await import('./rul.js');
+    expect((await loadRulModel(out)).manifest.members[0]?.options.init).toBe('torch');
+    await expect(runTrainRul(parseArgs([...base, '--model', 'gbdt', '--init', 'torch'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx())).rejects.toThrow(/--init applies to cnn1d, lstm, gru only/);
+    expect(() => parseArgs([...base, '--init', 'xavier'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
+  }, 60_000);
+
   it('rejects an unknown model name at parse time', () => {
     expect(() => parseArgs(['--data', 'x', '--out', 'y', '--model', 'svm'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
   });

@@ -11,7 +11,8 @@ import { ConfigError } from '../../core/errors.js';
 import { list, num, str } from '../../cli/args.js';
 import type { CommandContext, OptionSpec, OptionValues } from '../../cli/command.js';
 import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, type HistoryOptions } from './data.js';
-import { DEFAULT_ENSEMBLE, RUL_MODELS, type RulModelName } from './models.js';
+import { INIT_SCHEMES, type InitScheme } from '../../models/tf/torch-init.js';
+import { DEFAULT_ENSEMBLE, DEFAULT_INIT, INIT_MODELS, RUL_MODELS, type RulModelName } from './models.js';
 import { evaluateRul, trainRul, type RulFormat } from './rul.js';
 
 const FORMAT: OptionSpec = { name: 'format', type: 'string', choices: ['cmapss', 'csv'], description: "Input layout: 'cmapss' (NASA train/test_FD00x.txt, plain or gzip) or 'csv' (header; needs --unit and --time). Default: cmapss for *_FD00x.txt names, else csv." };
@@ -44,6 +45,12 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'd-model', type: 'integer', min: 4, max: 1024, description: 'Transformer width [32].' },
   { name: 'heads', type: 'integer', min: 1, max: 64, description: 'Transformer attention heads [4].' },
   { name: 'layers', type: 'integer', min: 1, max: 24, description: 'Transformer encoder blocks [2].' },
+  {
+    name: 'init',
+    type: 'string',
+    choices: [...INIT_SCHEMES],
+    description: `Weight initialisation of the cnn1d/lstm/gru networks: 'keras' (TF.js's Glorot/orthogonal, zero biases) or 'torch' (PyTorch's defaults). Default per model: ${INIT_MODELS.map((m) => `${m} ${DEFAULT_INIT[m]}`).join(', ')}.`,
+  },
 ];
 
 /** Options of `shopfloor evaluate` for a RUL model directory. */
@@ -101,6 +108,13 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
       ] as const
     ).filter(([, v]) => v !== undefined),
   );
+  const init = str(opts, 'init');
+  if (init !== undefined) {
+    const nets = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]) : [model];
+    if (!nets.some((m) => (INIT_MODELS as readonly string[]).includes(m))) {
+      throw new ConfigError(`--init applies to ${INIT_MODELS.join(', ')} only (got --model ${model}${model === 'ensemble' ? ` with members ${nets.join(',')}` : ''}).`, { option: 'init', value: init });
+    }
+  }
   const settings = csvList(opts, 'settings');
   const sensors = csvList(opts, 'sensors');
   const unit = str(opts, 'unit');
@@ -126,7 +140,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
     constantShare: num(opts, 'constant-share') ?? DEFAULT_CONSTANT_SHARE,
     valFraction: num(opts, 'val-fraction') ?? 0.2,
     seed: ctx.seed,
-    settingsOverride: override,
+    settingsOverride: { ...override, ...(init !== undefined ? { init: init as InitScheme } : {}) },
     onInfo: (m) => ctx.info(m),
   });
   const m = r.manifest;

@@ -35,6 +35,8 @@ describe('RUL model zoo', () => {
       const m = createMember(name, defaultMemberOptions(name, { seed: 1 }));
       expect(m.task).toBe('regression');
     }
+    expect(defaultMemberOptions('lstm', { seed: 1, init: 'torch' }).init).toBe('torch');
+    expect(defaultMemberOptions('transformer', { seed: 1, init: 'torch' }).init).toBeUndefined();
     expect(createMember('transformer', defaultMemberOptions('transformer', { seed: 1, dModel: 64, heads: 8, layers: 3 })).kind).toBe('transformer');
   });
 });

@@ -6,6 +6,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { Estimator, Samples } from '../../models/estimator.js';
 import { GRU, LSTM } from '../../models/tf/index.js';
+import type { InitScheme } from '../../models/tf/torch-init.js';
 import { Transformer } from '../../models/tf/transformer.js';
 import { GradientBoostedTrees } from '../../models/trees/index.js';
 import { DeepCNN1D } from './dcnn.js';
@@ -63,7 +64,18 @@ export interface MemberSettings {
   readonly dModel?: number;
   readonly heads?: number;
   readonly layers?: number;
+  /** Weight initialisation of cnn1d, lstm and gru members (default {@link DEFAULT_INIT}). */
+  readonly init?: InitScheme;
 }
+
+/** The networks that take an `init` option (the transformer keeps its own initialisation). */
+export const INIT_MODELS = ['cnn1d', 'lstm', 'gru'] as const;
+
+/**
+ * Default weight initialisation of each network in the RUL task, chosen on the 5-fold test-like CV
+ * (bench/rul-cv/nets-cv.ts, docs/rul.md "Weight initialisation"): 'torch' where it validated better.
+ */
+export const DEFAULT_INIT: Readonly<Record<(typeof INIT_MODELS)[number], InitScheme>> = { cnn1d: 'keras', lstm: 'keras', gru: 'keras' };
 
 /**
  * Default options of each member, measured on FD001 (docs/rul.md) within the 10-minute budget of the
@@ -92,10 +104,10 @@ export function defaultMemberOptions(name: RulMemberName, s: MemberSettings): Re
         seed: s.seed,
       };
     case 'cnn1d':
-      return { ...nn, epochs: s.epochs ?? 60, patience: s.patience ?? 10 };
+      return { ...nn, epochs: s.epochs ?? 60, patience: s.patience ?? 10, init: s.init ?? DEFAULT_INIT.cnn1d };
     case 'lstm':
     case 'gru':
-      return { ...nn, units: [64, 32], denseUnits: [32] };
+      return { ...nn, units: [64, 32], denseUnits: [32], init: s.init ?? DEFAULT_INIT[name] };
     case 'transformer':
       return { ...nn, dModel: s.dModel ?? 32, heads: s.heads ?? 4, layers: s.layers ?? 2 };
   }
