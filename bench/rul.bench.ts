@@ -24,7 +24,9 @@ import { rmse, phmScore } from '../src/evaluation/metrics.js';
 import { backendInfo, initBackend } from '../src/models/tf/backend.js';
 import { LSTM } from '../src/models/tf/index.js';
 import type { Estimator } from '../src/models/estimator.js';
+import type { InitScheme } from '../src/models/tf/torch-init.js';
 import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
+import { DEFAULT_INIT } from '../src/tasks/rul/models.js';
 import { CMAPSS_SETTINGS } from '../src/tasks/rul/rul.js';
 import { RulPreprocessor, finalWindows, trainingWindows } from '../src/tasks/rul/data.js';
 
@@ -32,6 +34,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = process.env.SHOPFLOOR_DATA ?? path.resolve(here, '../../shared/data');
 const EPOCHS = Number(process.env.RUL_BENCH_EPOCHS ?? 3);
 const MODELS = (process.env.RUL_BENCH_MODELS ?? 'cnn1d,lstm').split(',');
+/** Our networks' initialisation: RUL_BENCH_INIT=keras|torch, else the RUL task's default per model (DEFAULT_INIT). */
+const OUR_INIT = process.env.RUL_BENCH_INIT as InitScheme | undefined;
 const BATCH = 256;
 const LR = 1e-3;
 const SEED = 42;
@@ -65,9 +69,12 @@ async function main(): Promise<void> {
       JSON.stringify({ steps: W, features: F, nTrain: tw.samples.n, nTest: te.samples.n, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: SEED, cap: CAP, models: MODELS }),
     );
     const ours: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> = {};
+    const inits: Record<string, InitScheme> = {};
     for (const name of MODELS) {
       // No early stopping and no held-out part: every window trains, as on the PyTorch side.
-      const common = { task: 'regression' as const, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, patience: 0, validationFraction: 0, seed: SEED };
+      const init = OUR_INIT ?? DEFAULT_INIT[name as 'cnn1d' | 'lstm'];
+      inits[name] = init;
+      const common = { task: 'regression' as const, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, patience: 0, validationFraction: 0, seed: SEED, init };
       const m: Estimator & { parameterCount: number; dispose(): void } =
         name === 'cnn1d' ? new DeepCNN1D(common) : new LSTM({ ...common, units: [64, 32], denseUnits: [32] });
       const times: number[] = [];
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
       const p = (await m.predict(te.samples)).map((v) => Math.min(CAP, Math.max(0, v)));
       times.sort((a, b) => a - b);
       ours[name] = { rmse: rmse(truth, p), score: phmScore(truth, p), secondsPerEpoch: times[Math.floor(times.length / 2)] as number, parameters: m.parameterCount };
-      console.log(`shopfloor ${name}: RMSE ${ours[name].rmse.toFixed(2)}, ${ours[name].secondsPerEpoch.toFixed(1)} s/epoch`);
+      console.log(`shopfloor ${name} (init ${init}): RMSE ${ours[name].rmse.toFixed(2)}, ${ours[name].secondsPerEpoch.toFixed(1)} s/epoch`);
       m.dispose();
     }
     const py = spawnSync('/usr/bin/python3', [path.join(here, 'rul_torch.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
     const rows = MODELS.map((name) => {
       const a = ours[name];
       const b = torch.models[name];
-      return { model: name, shopfloor: a, pytorch: b, epochTimeRatio: a && b ? a.secondsPerEpoch / b.secondsPerEpoch : null };
+      return { model: name, shopfloor: a ? { ...a, init: inits[name] } : a, pytorch: b ? { ...b, init: process.env.RUL_TORCH_INIT ?? 'torch' } : b, epochTimeRatio: a && b ? a.secondsPerEpoch / b.secondsPerEpoch : null };
     });
     console.log(`\nFD001, ${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LR}, ${tw.samples.n} training windows, 100 test units`);
     console.log('model   | shopfloor RMSE | PyTorch RMSE | shopfloor s/epoch | PyTorch s/epoch | ratio');

@@ -75,7 +75,7 @@ export const INIT_MODELS = ['cnn1d', 'lstm', 'gru'] as const;
  * Default weight initialisation of each network in the RUL task, chosen on the 5-fold test-like CV
  * (bench/rul-cv/nets-cv.ts, docs/rul.md "Weight initialisation"): 'torch' where it validated better.
  */
-export const DEFAULT_INIT: Readonly<Record<(typeof INIT_MODELS)[number], InitScheme>> = { cnn1d: 'keras', lstm: 'keras', gru: 'keras' };
+export const DEFAULT_INIT: Readonly<Record<(typeof INIT_MODELS)[number], InitScheme>> = { cnn1d: 'torch', lstm: 'keras', gru: 'keras' };
 
 /**
  * Default options of each member, measured on FD001 (docs/rul.md) within the 10-minute budget of the
