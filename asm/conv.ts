@@ -154,7 +154,8 @@ export function vecTanh(n: i32, x: usize, y: usize): void {
   if (i < n) tanhTail(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
 }
 
-function activateRow(dst: usize, src: usize, n: i32, act: i32): void {
+/** dst[0..n) ← act(src[0..n)) (act 0 linear, 1 relu, 2 tanh; dst may equal src). Also the dense layers' (asm/dense.ts). */
+export function activateRow(dst: usize, src: usize, n: i32, act: i32): void {
   let i = 0;
   if (act == 0) {
     copyF(dst, src, n);

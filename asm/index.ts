@@ -7,3 +7,4 @@ export * from './rnn';
 export * from './gemm';
 export * from './conv';
 export * from './attention';
+export * from './dense';

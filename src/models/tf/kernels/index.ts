@@ -16,7 +16,9 @@
  * MaxPoolGrad and Tanh run in shopfloor's own WebAssembly module (./fused-conv.ts, asm/conv.ts), the
  * batch split over two cores; they wrap the kernels above and defer to them for other shapes.
  *
- * Not kernels but whole layers: LSTM and GRU run as fused custom-gradient ops (./fused-rnn.ts, compiled
+ * Not kernels but whole layers: tfjs-layers' Dense and Conv1D `call` runs one fused op forward and one
+ * backward (./fused-layers.ts; matmul or convolution + bias + activation, and all their gradients).
+ * LSTM and GRU run as fused custom-gradient ops (./fused-rnn.ts, compiled
  * from asm/rnn.ts, re-exported by asm/index.ts, into build/wasm/kernels.wasm) through the layer classes of ./fused-rnn-layers.ts.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +27,7 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 import { fusedConvWasmConfigs } from './fused-conv.js';
+import { patchLayers } from './fused-layers.js';
 import { identityWasmConfig, sliceWasmConfig, splitVWasmConfig, unpackWasmConfig } from './slice-identity.js';
 
 let registered: string[] | null = null;
@@ -58,6 +61,11 @@ export function registerWasmKernels(): string[] {
       tf.registerKernel(cfg);
       names.push(`${cfg.kernelName} (1-D, shopfloor wasm)`);
     }
+  }
+  // Dense and Conv1D layers as one fused op forward and one backward (./fused-layers.ts): tfjs-layers'
+  // classes are patched in place. SHOPFLOOR_FUSED_LAYERS=0 leaves them as they are (for comparisons).
+  if (process.env['SHOPFLOOR_FUSED_LAYERS'] !== '0') {
+    for (const l of patchLayers()) names.push(`${l} layer (fused, shopfloor wasm)`);
   }
   registered = names;
   return names;
