@@ -24,6 +24,7 @@ import { Rng } from '../../core/random.js';
 import { sampleSize, type Estimator, type FitHistory, type FitOptions, type Samples, type TaskKind } from '../estimator.js';
 import { initBackend, tf } from './backend.js';
 import { FusedAdam } from './adam.js';
+import { weightedLoss, type LossKind } from './loss.js';
 import { boolOption, enumOption, intOption, numOption, positiveOption } from './options.js';
 
 /** Version of the saved `model.json` layout. Bump on incompatible change. */
@@ -465,11 +466,10 @@ export abstract class NeuralEstimator implements Estimator {
           }
           const value = tf.tidy(() => {
             const xb = tf.tensor(xBuf.subarray(0, m * d), [m, ...x.shape]);
-            const yb = tf.tensor2d(yBuf.subarray(0, m * outUnits), [m, outUnits]);
-            const wb = tf.tensor1d(wBuf.subarray(0, m));
             return optimizer.minimize(() => {
               const z = model.apply(xb, { training: true }) as tf.Tensor2D;
-              let total = tf.div(tf.sum(tf.mul(perSampleLoss(z, yb, lossKind), wb)), m);
+              // one op for the weighted loss and its gradient (./loss.ts; perSampleLoss's arithmetic)
+              let total: tf.Tensor = weightedLoss(z, yBuf, wBuf, lossKind, m);
               for (const reg of model.losses) total = tf.add(total, reg());
               return total as tf.Scalar;
             });
@@ -688,7 +688,6 @@ export abstract class NeuralEstimator implements Estimator {
   }
 }
 
-type LossKind = 'binary' | 'softmax' | 'mse';
 
 function fillTarget(buf: Float32Array, row: number, y: number, kind: LossKind, units: number): void {
   if (kind === 'softmax') {
