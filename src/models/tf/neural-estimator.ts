@@ -460,7 +460,9 @@ export abstract class NeuralEstimator implements Estimator {
           const m = Math.min(bs, nTrain - start);
           for (let r = 0; r < m; r++) {
             const i = order[start + r] as number;
-            xBuf.set(xs.subarray(i * d, i * d + d), r * d);
+            // short rows (tables): a plain loop; a subarray per row costs more than the copy
+            if (d <= 64) for (let j = 0, a = i * d, b = r * d; j < d; j++) xBuf[b + j] = xs[a + j] as number;
+            else xBuf.set(xs.subarray(i * d, i * d + d), r * d);
             fillTarget(yBuf, r, yt[i] as number, lossKind, outUnits);
             wBuf[r] = w[i] as number;
           }

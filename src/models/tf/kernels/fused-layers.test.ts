@@ -50,7 +50,8 @@ const DENSE: DenseCase[] = [
   { B: 1, In: 7, Out: 1, act: 'linear', bias: true }, // one row, one output (the output layer)
   { B: 9, In: 13, Out: 5, act: 'relu', bias: true }, // odd everything
   { B: 64, In: 7, Out: 64, act: 'relu', bias: true }, // the table MLP's first layer
-  { B: 37, In: 101, Out: 67, act: 'tanh', bias: true }, // large enough to split over two threads
+  { B: 37, In: 101, Out: 67, act: 'tanh', bias: true },
+  { B: 75, In: 201, Out: 70, act: 'tanh', bias: true }, // large enough to split over two threads (odd halves)
   { B: 256, In: 832, Out: 64, act: 'relu', bias: true }, // the window CNN's dense layer
   { B: 6, In: 3, Out: 10, act: 'tanh', bias: false },
 ];
@@ -59,6 +60,7 @@ const CONV: ConvCase[] = [
   { B: 1, W: 7, C: 1, K: 3, F: 5, pad: 'valid', act: 'relu', bias: true }, // table CNN, one row
   { B: 9, W: 13, C: 3, K: 4, F: 7, pad: 'same', act: 'tanh', bias: true }, // odd batch (split), even kernel
   { B: 17, W: 30, C: 14, K: 10, F: 10, pad: 'same', act: 'tanh', bias: true }, // the RUL CNN's first layer
+  { B: 33, W: 30, C: 14, K: 10, F: 10, pad: 'same', act: 'relu', bias: true }, // large enough to split (16 + 17 rows)
   { B: 11, W: 11, C: 5, K: 5, F: 9, pad: 'valid', act: 'linear', bias: true },
   { B: 10, W: 9, C: 2, K: 3, F: 1, pad: 'same', act: 'tanh', bias: false }, // one filter
 ];

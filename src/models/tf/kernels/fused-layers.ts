@@ -31,8 +31,12 @@ import { conv1dShape } from './fused-conv.js';
 /** Activation codes of asm/dense.ts and asm/conv.ts. */
 const ACT: Record<string, number> = { linear: 0, relu: 1, tanh: 2 };
 
-/** Multiply-adds from which a Dense product is split over two threads (below, the hand-off costs about what it saves). */
-const SPLIT_MACS = 1 << 18;
+/**
+ * Multiply-adds from which a product is split over two threads: below, the hand-off to the worker
+ * (tens of µs, far more when the machine is loaded and the worker waits for a core) costs about what
+ * it saves. The table models' layers (≤ 64·64·64) stay on one thread.
+ */
+const SPLIT_MACS = 1 << 20;
 
 function fn(m: KernelModule, name: string): (...a: number[]) => number {
   const f = m.ex[name];
@@ -176,8 +180,12 @@ export function fusedDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | nu
 }
 
 const up4 = (n: number): number => (n + 3) & ~3;
-/** Minimum batch rows before a convolution's batch is split over two threads (as ./fused-conv.ts). */
-const CONV_MIN_SPLIT = 8;
+/** Minimum batch rows per call before a large enough convolution is split over two threads. */
+const CONV_MIN_ROWS = 8;
+/** runSplit's minSplit for a convolution: its batch when the work pays for a second thread, else never. */
+function convMinSplit(B: number, Wo: number, K: number, C: number, F: number): number {
+  return B * Wo * K * C * F >= SPLIT_MACS ? CONV_MIN_ROWS : Number.MAX_SAFE_INTEGER;
+}
 
 // --- Conv1D --------------------------------------------------------------------------------------
 
@@ -206,7 +214,7 @@ function convForwardKernel(args: KernelArgs): tf.TensorInfo {
     copyInfo(m, oW, w);
     if (hasBias) copyInfo(m, oB, b);
     fn(m, 'convPackFilter')(K, C, F, oW, oWp);
-    runSplit(m, 'conv1dForward', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, oX + b0 * W * C * 4, oWp, hasBias ? oB : 0, act, oY + b0 * Wo * F * 4, part ? oT1 : oT0], CONV_MIN_SPLIT);
+    runSplit(m, 'conv1dForward', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, oX + b0 * W * C * 4, oWp, hasBias ? oB : 0, act, oY + b0 * Wo * F * 4, part ? oT1 : oT0], convMinSplit(B, Wo, K, C, F));
     return infoOut(m, args.backend as WasmBackendLike, oY, [B, Wo, F]);
   } finally {
     free(region);
@@ -237,7 +245,7 @@ function convGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
       try {
         copyInfo(m, oW, w);
         fn(m, 'convPackFilterFlipped')(K, C, F, oW, oWf);
-        runSplit(m, 'conv1dBackpropInput', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, pDz + b0 * Wo * F * 4, oWf, oDx + b0 * W * C * 4, part ? oI1 : oI0], CONV_MIN_SPLIT);
+        runSplit(m, 'conv1dBackpropInput', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, pDz + b0 * Wo * F * 4, oWf, oDx + b0 * W * C * 4, part ? oI1 : oI0], convMinSplit(B, Wo, K, C, F));
         return tensorOut(m, oDx, [B, W, C]);
       } finally {
         free(t.region);
@@ -250,7 +258,7 @@ function convGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
       try {
         copyInfo(m, oX, x);
         // fixed halves: the partial sums do not depend on the thread count
-        const split = runSplit(m, 'conv1dBackpropFilter', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, oX + b0 * W * C * 4, pDz + b0 * Wo * F * 4, part ? oDw1 : oDw0, 0, part ? oF1 : oF0], CONV_MIN_SPLIT, true);
+        const split = runSplit(m, 'conv1dBackpropFilter', B, (b0, nb, part) => [nb, W, C, K, F, padL, Wo, oX + b0 * W * C * 4, pDz + b0 * Wo * F * 4, part ? oDw1 : oDw0, 0, part ? oF1 : oF0], convMinSplit(B, Wo, K, C, F), true);
         fn(m, 'convUnpackGrad')(KC, F, oDw0, split ? oDw1 : 0, oDw);
         return tensorOut(m, oDw, [K, C, F]);
       } finally {
