@@ -11,21 +11,103 @@
  * before the recurrent matmul (`reset_after = false`). Initial states are zero.
  */
 
-import { ld, st, vexp } from './simd';
+import { sgemm } from './gemm';
+import { ld, st } from './simd';
 
 // ---------------------------------------------------------------------------------------------
 // Vector math
+//
+// σ(x) = 1 / (1 + e^−x) with Cephes expf (as asm/simd.ts's vexp; relative error ≤ 2e-7 for
+// x ≥ −80, below that σ is ~1e-38 in absolute terms); tanh by Eigen's rational approximation
+// (odd degree-13 / even degree-6 polynomials on x clamped to ±7.9053: relative error ≤ 4e-7 on the
+// whole line, also near 0 where 1 − 2/(e^{2x} + 1) loses all relative accuracy). They run as passes
+// over a row of gates (sigmoidRow / tanhRow) that load their constants from a data segment into
+// locals once per call: a v128.const inside a loop costs V8 several instructions at every use, which
+// made the gate loops ~30% slower when the activations were inlined into them.
 
+const ACT = memory.data<f32>([
+  88, 88, 88, 88, // clamp hi
+  -87, -87, -87, -87, // clamp lo
+  12582912, 12582912, 12582912, 12582912, // 1.5·2^23: adding it rounds to an integer
+  1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634, // log2 e
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // ln 2, high part
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // ln 2, low part
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, // polynomial
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1, 1, 1, 1,
+  7.90531110763549805, 7.90531110763549805, 7.90531110763549805, 7.90531110763549805, // tanh clamp
+  -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16, // tanh numerator α13
+  2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13,
+  -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11,
+  5.12229709037114e-08, 5.12229709037114e-08, 5.12229709037114e-08, 5.12229709037114e-08,
+  1.48572235717979e-05, 1.48572235717979e-05, 1.48572235717979e-05, 1.48572235717979e-05,
+  6.37261928875436e-04, 6.37261928875436e-04, 6.37261928875436e-04, 6.37261928875436e-04,
+  4.89352455891786e-03, 4.89352455891786e-03, 4.89352455891786e-03, 4.89352455891786e-03, // α1
+  1.19825839466702e-06, 1.19825839466702e-06, 1.19825839466702e-06, 1.19825839466702e-06, // denominator β6
+  1.18534705686654e-04, 1.18534705686654e-04, 1.18534705686654e-04, 1.18534705686654e-04,
+  2.26843463243900e-03, 2.26843463243900e-03, 2.26843463243900e-03, 2.26843463243900e-03,
+  4.89352518554385e-03, 4.89352518554385e-03, 4.89352518554385e-03, 4.89352518554385e-03, // β0
+], 16);
+const ACT_BIAS = memory.data<i32>([127, 127, 127, 127], 16); // exponent bias, added to the rounded n
 
-function vsigmoid(x: v128): v128 {
-  const one = f32x4.splat(1.0);
-  return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(x))));
+/** e^x from the constants in locals (the same steps as asm/simd.ts's vexp). */
+@inline function vexpk(x: v128, hi: v128, lo: v128, magic: v128, log2e: v128, ln2a: v128, ln2b: v128, p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128, one: v128, bias: v128): v128 {
+  x = f32x4.pmax(f32x4.pmin(x, hi), lo);
+  const t = f32x4.add(f32x4.mul(x, log2e), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, ln2a));
+  r = f32x4.sub(r, f32x4.mul(n, ln2b));
+  let p = f32x4.add(f32x4.mul(p0, r), p1);
+  p = f32x4.add(f32x4.mul(p, r), p2);
+  p = f32x4.add(f32x4.mul(p, r), p3);
+  p = f32x4.add(f32x4.mul(p, r), p4);
+  p = f32x4.add(f32x4.mul(p, r), p5);
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), one);
+  return f32x4.mul(e, i32x4.shl(i32x4.add(t, bias), 23));
 }
 
-function vtanh(x: v128): v128 {
-  // tanh x = 1 − 2 / (e^{2x} + 1)
-  const one = f32x4.splat(1.0);
-  return f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(vexp(f32x4.add(x, x)), one)));
+/** dst[0..n) ← σ(src[0..n)) (may be in place). */
+function sigmoidRow(src: usize, dst: usize, n: i32): void {
+  const hi = v128.load(ACT), lo = v128.load(ACT, 16), magic = v128.load(ACT, 32), log2e = v128.load(ACT, 48);
+  const ln2a = v128.load(ACT, 64), ln2b = v128.load(ACT, 80);
+  const p0 = v128.load(ACT, 96), p1 = v128.load(ACT, 112), p2 = v128.load(ACT, 128), p3 = v128.load(ACT, 144), p4 = v128.load(ACT, 160), p5 = v128.load(ACT, 176);
+  const one = v128.load(ACT, 192), bias = v128.load(ACT_BIAS);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const e = vexpk(f32x4.neg(ld(src + o)), hi, lo, magic, log2e, ln2a, ln2b, p0, p1, p2, p3, p4, p5, one, bias);
+    st(dst + o, f32x4.div(one, f32x4.add(one, e)));
+  }
+  for (; j < n; j++) fs(dst + (<usize>j << 2), ssigmoid(fl(src + (<usize>j << 2))));
+}
+
+/** dst[0..n) ← tanh(src[0..n)) (may be in place). */
+function tanhRow(src: usize, dst: usize, n: i32): void {
+  const hi = v128.load(ACT, 208), lo = f32x4.neg(hi);
+  const a13 = v128.load(ACT, 224), a11 = v128.load(ACT, 240), a9 = v128.load(ACT, 256), a7 = v128.load(ACT, 272);
+  const a5 = v128.load(ACT, 288), a3 = v128.load(ACT, 304), a1 = v128.load(ACT, 320);
+  const b6 = v128.load(ACT, 336), b4 = v128.load(ACT, 352), b2 = v128.load(ACT, 368), b0 = v128.load(ACT, 384);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const x = f32x4.pmax(f32x4.pmin(ld(src + o), hi), lo);
+    const x2 = f32x4.mul(x, x);
+    let p = f32x4.add(f32x4.mul(x2, a13), a11);
+    p = f32x4.add(f32x4.mul(x2, p), a9);
+    p = f32x4.add(f32x4.mul(x2, p), a7);
+    p = f32x4.add(f32x4.mul(x2, p), a5);
+    p = f32x4.add(f32x4.mul(x2, p), a3);
+    p = f32x4.add(f32x4.mul(x2, p), a1);
+    let q = f32x4.add(f32x4.mul(x2, b6), b4);
+    q = f32x4.add(f32x4.mul(x2, q), b2);
+    q = f32x4.add(f32x4.mul(x2, q), b0);
+    st(dst + o, f32x4.div(f32x4.mul(x, p), q));
+  }
+  for (; j < n; j++) fs(dst + (<usize>j << 2), stanh(fl(src + (<usize>j << 2))));
 }
 
 function ssigmoid(x: f32): f32 {
@@ -47,131 +129,24 @@ function fs(p: usize, v: f32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// GEMM: C[M×N] += A[M×K] · B[K×N]. A is addressed with strides (element (i, k) at i·rsA + k·csA, so
-// a transposed A costs nothing); B and C are row-major with leading dimensions ldb, ldc. Sizes in
-// elements, pointers in bytes. Register tiles of 4 rows × 8 columns (8 accumulators).
+// GEMM: C[M×N] += A[M×K] · B[K×N], strided A (see asm/gemm.ts). The kernels here and in
+// asm/attention.ts call it as `gemm`; it is asm/gemm.ts's sgemm (this file had its own copy).
 
 export function gemm(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
-  const ra = <usize>rsA << 2;
-  const ca = <usize>csA << 2;
-  const rb = <usize>ldb << 2;
-  const rc = <usize>ldc << 2;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const a0 = a + <usize>i * ra;
-    const c0 = c + <usize>i * rc;
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const cp = c0 + (<usize>j << 2);
-      let c00 = ld(cp), c01 = ld(cp + 16);
-      let c10 = ld(cp + rc), c11 = ld(cp + rc + 16);
-      let c20 = ld(cp + 2 * rc), c21 = ld(cp + 2 * rc + 16);
-      let c30 = ld(cp + 3 * rc), c31 = ld(cp + 3 * rc + 16);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        const b0 = ld(bp), b1 = ld(bp + 16);
-        let av = v128.load32_splat(ap);
-        c00 = f32x4.add(c00, f32x4.mul(av, b0));
-        c01 = f32x4.add(c01, f32x4.mul(av, b1));
-        av = v128.load32_splat(ap + ra);
-        c10 = f32x4.add(c10, f32x4.mul(av, b0));
-        c11 = f32x4.add(c11, f32x4.mul(av, b1));
-        av = v128.load32_splat(ap + 2 * ra);
-        c20 = f32x4.add(c20, f32x4.mul(av, b0));
-        c21 = f32x4.add(c21, f32x4.mul(av, b1));
-        av = v128.load32_splat(ap + 3 * ra);
-        c30 = f32x4.add(c30, f32x4.mul(av, b0));
-        c31 = f32x4.add(c31, f32x4.mul(av, b1));
-        ap += ca;
-        bp += rb;
-      }
-      st(cp, c00); st(cp + 16, c01);
-      st(cp + rc, c10); st(cp + rc + 16, c11);
-      st(cp + 2 * rc, c20); st(cp + 2 * rc + 16, c21);
-      st(cp + 3 * rc, c30); st(cp + 3 * rc + 16, c31);
-    }
-    for (; j + 4 <= N; j += 4) {
-      const cp = c0 + (<usize>j << 2);
-      let c00 = ld(cp), c10 = ld(cp + rc), c20 = ld(cp + 2 * rc), c30 = ld(cp + 3 * rc);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        const b0 = ld(bp);
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(ap), b0));
-        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(ap + ra), b0));
-        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(ap + 2 * ra), b0));
-        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(ap + 3 * ra), b0));
-        ap += ca;
-        bp += rb;
-      }
-      st(cp, c00); st(cp + rc, c10); st(cp + 2 * rc, c20); st(cp + 3 * rc, c30);
-    }
-    for (; j < N; j++) {
-      const cp = c0 + (<usize>j << 2);
-      let s0 = fl(cp), s1 = fl(cp + rc), s2 = fl(cp + 2 * rc), s3 = fl(cp + 3 * rc);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        const bv = fl(bp);
-        s0 += fl(ap) * bv;
-        s1 += fl(ap + ra) * bv;
-        s2 += fl(ap + 2 * ra) * bv;
-        s3 += fl(ap + 3 * ra) * bv;
-        ap += ca;
-        bp += rb;
-      }
-      fs(cp, s0); fs(cp + rc, s1); fs(cp + 2 * rc, s2); fs(cp + 3 * rc, s3);
-    }
-  }
-  for (; i < M; i++) {
-    const a0 = a + <usize>i * ra;
-    const c0 = c + <usize>i * rc;
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const cp = c0 + (<usize>j << 2);
-      let c00 = ld(cp), c01 = ld(cp + 16);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        const av = v128.load32_splat(ap);
-        c00 = f32x4.add(c00, f32x4.mul(av, ld(bp)));
-        c01 = f32x4.add(c01, f32x4.mul(av, ld(bp + 16)));
-        ap += ca;
-        bp += rb;
-      }
-      st(cp, c00); st(cp + 16, c01);
-    }
-    for (; j + 4 <= N; j += 4) {
-      const cp = c0 + (<usize>j << 2);
-      let c00 = ld(cp);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(ap), ld(bp)));
-        ap += ca;
-        bp += rb;
-      }
-      st(cp, c00);
-    }
-    for (; j < N; j++) {
-      const cp = c0 + (<usize>j << 2);
-      let s0 = fl(cp);
-      let ap = a0;
-      let bp = b + (<usize>j << 2);
-      for (let k = 0; k < K; k++) {
-        s0 += fl(ap) * fl(bp);
-        ap += ca;
-        bp += rb;
-      }
-      fs(cp, s0);
-    }
-  }
+  sgemm(M, N, K, a, rsA, csA, b, ldb, c, ldc);
 }
 
 /** Fill n floats at p with zero. */
 export function zero(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 2);
+}
+
+/**
+ * 1: the layer backward kernels accept dx = 0 (skip the input gradient). The loader passes 0 only
+ * when the module has this export, so a stale build never writes through a null pointer.
+ */
+export function rnnSkipsDx(): i32 {
+  return 1;
 }
 
 /** Start of the free memory (the caller lays out its buffers from here). */
@@ -198,37 +173,26 @@ export function lstmForward(B: i32, T: i32, H: i32, xp: usize, u: usize, hs: usi
       const c = cs + <usize>b * rowH + (<usize>(t * H) << 2);
       const h = hs + <usize>b * rowH + (<usize>(t * H) << 2);
       const cp = c - h4; // previous step's cell state (t > 0)
+      sigmoidRow(g, g, 2 * H); // i, f
+      tanhRow(g + 2 * h4, g + 2 * h4, H); // g
+      sigmoidRow(g + 3 * h4, g + 3 * h4, H); // o
       let j = 0;
       for (; j + 4 <= H; j += 4) {
         const o4 = <usize>j << 2;
-        const iv = vsigmoid(ld(g + o4));
-        const fv = vsigmoid(ld(g + h4 + o4));
-        const gv = vtanh(ld(g + 2 * h4 + o4));
-        const ov = vsigmoid(ld(g + 3 * h4 + o4));
-        let cv = f32x4.mul(iv, gv);
-        if (t > 0) cv = f32x4.add(cv, f32x4.mul(fv, ld(cp + o4)));
-        st(g + o4, iv);
-        st(g + h4 + o4, fv);
-        st(g + 2 * h4 + o4, gv);
-        st(g + 3 * h4 + o4, ov);
+        let cv = f32x4.mul(ld(g + o4), ld(g + 2 * h4 + o4));
+        if (t > 0) cv = f32x4.add(cv, f32x4.mul(ld(g + h4 + o4), ld(cp + o4)));
         st(c + o4, cv);
-        st(h + o4, f32x4.mul(ov, vtanh(cv)));
       }
       for (; j < H; j++) {
         const o4 = <usize>j << 2;
-        const iv = ssigmoid(fl(g + o4));
-        const fv = ssigmoid(fl(g + h4 + o4));
-        const gv = stanh(fl(g + 2 * h4 + o4));
-        const ov = ssigmoid(fl(g + 3 * h4 + o4));
-        let cv = iv * gv;
-        if (t > 0) cv += fv * fl(cp + o4);
-        fs(g + o4, iv);
-        fs(g + h4 + o4, fv);
-        fs(g + 2 * h4 + o4, gv);
-        fs(g + 3 * h4 + o4, ov);
+        let cv = fl(g + o4) * fl(g + 2 * h4 + o4);
+        if (t > 0) cv += fl(g + h4 + o4) * fl(cp + o4);
         fs(c + o4, cv);
-        fs(h + o4, ov * stanh(cv));
       }
+      tanhRow(c, h, H); // h = o ∘ tanh(c)
+      j = 0;
+      for (; j + 4 <= H; j += 4) st(h + (<usize>j << 2), f32x4.mul(ld(h + (<usize>j << 2)), ld(g + 3 * h4 + (<usize>j << 2))));
+      for (; j < H; j++) fs(h + (<usize>j << 2), fl(h + (<usize>j << 2)) * fl(g + 3 * h4 + (<usize>j << 2)));
     }
   }
 }
@@ -244,7 +208,7 @@ export function lstmBackward(B: i32, T: i32, H: i32, gates: usize, cs: usize, hs
   const rowG = <usize>(T * G) << 2;
   const rowH = <usize>(T * H) << 2;
   const h4 = <usize>H << 2;
-  const one = f32x4.splat(1.0);
+  const one = v128.load(ACT, 192); // 1.0 ×4 (from memory: see the Vector math note)
   zero(dc, B * H);
   // dh ← dy at the last step
   for (let b = 0; b < B; b++) {
@@ -258,11 +222,12 @@ export function lstmBackward(B: i32, T: i32, H: i32, gates: usize, cs: usize, hs
       const cp = c - h4;
       const dhb = dh + <usize>b * h4;
       const dcb = dc + <usize>b * h4;
+      tanhRow(c, d + 3 * h4, H); // tanh(c_t), parked in the o-gate slot of dg until it is written
       let j = 0;
       for (; j + 4 <= H; j += 4) {
         const o4 = <usize>j << 2;
         const iv = ld(g + o4), fv = ld(g + h4 + o4), gv = ld(g + 2 * h4 + o4), ov = ld(g + 3 * h4 + o4);
-        const tc = vtanh(ld(c + o4));
+        const tc = ld(d + 3 * h4 + o4);
         const dhv = ld(dhb + o4);
         const dcv = f32x4.add(ld(dcb + o4), f32x4.mul(f32x4.mul(dhv, ov), f32x4.sub(one, f32x4.mul(tc, tc))));
         const cprev = t > 0 ? ld(cp + o4) : f32x4.splat(0);
@@ -275,7 +240,7 @@ export function lstmBackward(B: i32, T: i32, H: i32, gates: usize, cs: usize, hs
       for (; j < H; j++) {
         const o4 = <usize>j << 2;
         const iv = fl(g + o4), fv = fl(g + h4 + o4), gv = fl(g + 2 * h4 + o4), ov = fl(g + 3 * h4 + o4);
-        const tc = stanh(fl(c + o4));
+        const tc = fl(d + 3 * h4 + o4);
         const dhv = fl(dhb + o4);
         const dcv = fl(dcb + o4) + dhv * ov * (f32(1) - tc * tc);
         const cprev: f32 = t > 0 ? fl(cp + o4) : f32(0);
@@ -318,27 +283,20 @@ export function gruForward(B: i32, T: i32, H: i32, xp: usize, u: usize, hs: usiz
   const rowG = <usize>(T * G) << 2;
   const rowH = <usize>(T * H) << 2;
   const h4 = <usize>H << 2;
-  const one = f32x4.splat(1.0);
+  const one = v128.load(ACT, 192); // 1.0 ×4 (from memory: see the Vector math note)
   for (let t = 0; t < T; t++) {
     if (t > 0) gemm(B, 2 * H, H, hs + (<usize>((t - 1) * H) << 2), T * H, 1, u, G, xp + (<usize>(t * G) << 2), T * G);
     for (let b = 0; b < B; b++) {
       const g = xp + <usize>b * rowG + (<usize>(t * G) << 2);
       const q = rh + <usize>b * rowH + (<usize>(t * H) << 2);
       const hp = hs + <usize>b * rowH + (<usize>(t * H) << 2) - h4;
+      sigmoidRow(g, g, 2 * H); // z, r
       let j = 0;
-      for (; j + 4 <= H; j += 4) {
-        const o4 = <usize>j << 2;
-        const rv = vsigmoid(ld(g + h4 + o4));
-        st(g + o4, vsigmoid(ld(g + o4)));
-        st(g + h4 + o4, rv);
-        st(q + o4, t > 0 ? f32x4.mul(rv, ld(hp + o4)) : f32x4.splat(0));
-      }
-      for (; j < H; j++) {
-        const o4 = <usize>j << 2;
-        const rv = ssigmoid(fl(g + h4 + o4));
-        fs(g + o4, ssigmoid(fl(g + o4)));
-        fs(g + h4 + o4, rv);
-        fs(q + o4, t > 0 ? rv * fl(hp + o4) : f32(0));
+      if (t > 0) {
+        for (; j + 4 <= H; j += 4) st(q + (<usize>j << 2), f32x4.mul(ld(g + h4 + (<usize>j << 2)), ld(hp + (<usize>j << 2))));
+        for (; j < H; j++) fs(q + (<usize>j << 2), fl(g + h4 + (<usize>j << 2)) * fl(hp + (<usize>j << 2)));
+      } else {
+        zero(q, H);
       }
     }
     if (t > 0) gemm(B, H, H, rh + (<usize>(t * H) << 2), T * H, 1, u + (<usize>(2 * H) << 2), G, xp + (<usize>(t * G + 2 * H) << 2), T * G);
@@ -346,12 +304,12 @@ export function gruForward(B: i32, T: i32, H: i32, xp: usize, u: usize, hs: usiz
       const g = xp + <usize>b * rowG + (<usize>(t * G) << 2);
       const h = hs + <usize>b * rowH + (<usize>(t * H) << 2);
       const hp = h - h4;
+      tanhRow(g + 2 * h4, g + 2 * h4, H); // ĥ
       let j = 0;
       for (; j + 4 <= H; j += 4) {
         const o4 = <usize>j << 2;
         const zv = ld(g + o4);
-        const hh = vtanh(ld(g + 2 * h4 + o4));
-        st(g + 2 * h4 + o4, hh);
+        const hh = ld(g + 2 * h4 + o4);
         let hv = f32x4.mul(f32x4.sub(one, zv), hh);
         if (t > 0) hv = f32x4.add(hv, f32x4.mul(zv, ld(hp + o4)));
         st(h + o4, hv);
@@ -359,8 +317,7 @@ export function gruForward(B: i32, T: i32, H: i32, xp: usize, u: usize, hs: usiz
       for (; j < H; j++) {
         const o4 = <usize>j << 2;
         const zv = fl(g + o4);
-        const hh = stanh(fl(g + 2 * h4 + o4));
-        fs(g + 2 * h4 + o4, hh);
+        const hh = fl(g + 2 * h4 + o4);
         let hv = (f32(1) - zv) * hh;
         if (t > 0) hv += zv * fl(hp + o4);
         fs(h + o4, hv);
@@ -379,7 +336,7 @@ export function gruBackward(B: i32, T: i32, H: i32, gates: usize, hs: usize, rh:
   const rowG = <usize>(T * G) << 2;
   const rowH = <usize>(T * H) << 2;
   const h4 = <usize>H << 2;
-  const one = f32x4.splat(1.0);
+  const one = v128.load(ACT, 192); // 1.0 ×4 (from memory: see the Vector math note)
   for (let b = 0; b < B; b++) {
     memory.copy(dh + <usize>b * h4, seq ? dy + <usize>b * rowH + (<usize>((T - 1) * H) << 2) : dy + <usize>b * h4, h4);
   }
@@ -490,7 +447,11 @@ export function colSums(rows: i32, n: i32, g: usize, db: usize): void {
   }
 }
 
-/** Input-side gradients from dg [rows × n]: dw [k × n] = xᵀ·dg, db = Σ dg, dx [rows × k] = dg·wt (wt = wᵀ, [n × k]). */
+/**
+ * Input-side gradients from dg [rows × n]: dw [k × n] = xᵀ·dg, db = Σ dg, dx [rows × k] = dg·wt
+ * (wt = wᵀ, [n × k]). `dx` = 0 skips the input gradient (a layer whose input needs none, such as
+ * the first layer of a network).
+ */
 export function inputGrads(rows: i32, k: i32, n: i32, x: usize, wt: usize, dg: usize, dw: usize, db: usize, dx: usize): void {
   zero(dw, k * n);
   // K-blocked so that each block of dg stays in cache while all row tiles of xᵀ pass over it
@@ -500,6 +461,7 @@ export function inputGrads(rows: i32, k: i32, n: i32, x: usize, wt: usize, dg: u
     gemm(k, n, kb, x + (<usize>(r0 * k) << 2), 1, k, dg + (<usize>(r0 * n) << 2), n, dw, n);
   }
   colSums(rows, n, dg, db);
+  if (dx == 0) return;
   zero(dx, rows * k);
   gemm(rows, k, n, dg, n, 1, wt, k, dx, k);
 }

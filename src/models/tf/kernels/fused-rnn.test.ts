@@ -5,7 +5,7 @@ import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
 import { fusedGruLayer, fusedLstmLayer } from './fused-rnn-layers.js';
 import { fusedRnn } from './fused-rnn.js';
-import { kernelThreads, kernelsUnavailable, setKernelThreads } from './wasm-module.js';
+import { kernelModule, kernelThreads, kernelsUnavailable, setKernelThreads, type KernelFn } from './wasm-module.js';
 
 /**
  * The fused LSTM/GRU (shopfloor's wasm module, asm/rnn.ts) against tfjs's own layers on the reference
@@ -193,6 +193,92 @@ describe('fused LSTM/GRU', () => {
         const an = (analytic[which] as Float32Array)[k] as number;
         expect(Math.abs(fd - an), `input ${which} coordinate ${k}: fd ${fd} analytic ${an}`).toBeLessThan(2e-3 + 2e-3 * Math.abs(an));
       }
+    }
+  });
+});
+
+describe('fused LSTM/GRU activations and lazy input gradient', () => {
+  // One step from zero input and zero kernel: the gates are the bias, so the output is a closed
+  // form of σ and tanh, checked in float64. H = 203: 50 vectors and a 3-value scalar tail.
+  const H = 203;
+  const biasValues = (g: number): Float32Array => {
+    const b = new Float32Array(g * H);
+    for (let i = 0; i < b.length; i++) {
+      const u = (i % H) / (H - 1); // 0..1
+      // a spread over ±30, and every 7th value tiny (±1e-6 … 1e-3), where tanh's relative accuracy is hardest
+      b[i] = i % 7 === 3 ? (i % 2 ? -1 : 1) * 10 ** (-6 + 3 * u) : -30 + 60 * (((i * 37) % (g * H)) / (g * H));
+    }
+    return b;
+  };
+  const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+  it.each(['lstm', 'gru'] as const)('%s: σ and tanh to ~1e-6 relative (one step, gates = bias)', (kind) => {
+    const g = kind === 'lstm' ? 4 : 3;
+    const b = biasValues(g);
+    // GRU: h = (1 − z)·ĥ, and 1 − σ(z) cancels in float32 for large z whatever σ's accuracy: keep z ≤ 2
+    if (kind === 'gru') for (let j = 0; j < H; j++) b[j] = Math.min(b[j] as number, 2);
+    const out = tf.tidy(() => {
+      const y = fusedRnn(kind, tf.zeros([2, 1, 3]), tf.zeros([3, g * H]), tf.ones([H, g * H]), tf.tensor1d(b), false);
+      return new Float32Array(y.dataSync());
+    });
+    let worst = 0;
+    for (let r = 0; r < 2; r++) {
+      for (let j = 0; j < H; j++) {
+        const at = (k: number): number => b[k * H + j] as number;
+        const ref = kind === 'lstm' ? sig(at(3)) * Math.tanh(sig(at(0)) * Math.tanh(at(2))) : (1 - sig(at(0))) * Math.tanh(at(2));
+        const got = out[r * H + j] as number;
+        worst = Math.max(worst, Math.abs(got - ref) / Math.max(Math.abs(ref), 1e-30));
+      }
+    }
+    expect(worst).toBeLessThan(1.5e-6);
+  });
+
+  it.each(['lstm', 'gru'] as const)('%s: the first layer of a model skips dx (variableGrads) and its weight gradients are unchanged', (kind) => {
+    const m = kernelModule();
+    if (!m) throw new Error('module not built');
+    const job = kind === 'lstm' ? 'lstmLayerBackward' : 'gruLayerBackward';
+    const rng = new Rng(kind === 'lstm' ? 31 : 32);
+    const B = 5;
+    const T = 4;
+    const F = 3;
+    const c: Case = { kind, B, T, F, H: 6, seq: true };
+    const l1 = makeLayer(kind, true, c, 7);
+    const l2 = makeLayer(kind, true, { ...c, F: 6, H: 5, seq: false }, 9);
+    const x = tf.tensor3d(randn(rng, B * T * F), [B, T, F]);
+    const f = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.square(l2.apply(l1.apply(xi)) as tf.Tensor));
+    f(x).dispose(); // build the layers
+    const vars = [...l1.trainableWeights, ...l2.trainableWeights].map((v) => v.read() as tf.Variable);
+    // record the dx pointer (argument 16) of every backward call this thread makes
+    const ex = m.ex;
+    const dxArgs: number[] = [];
+    const spy: Record<string, KernelFn> = { ...ex };
+    spy[job] = (...a: number[]) => {
+      dxArgs.push(a[16] as number);
+      (ex[job] as KernelFn)(...a);
+    };
+    m.ex = spy as typeof ex;
+    try {
+      const lazy = tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => f(x), vars);
+        return vars.map((v) => new Float32Array((grads[v.name] as tf.Tensor).dataSync()));
+      });
+      const lazyDx = dxArgs.splice(0);
+      // all gradients, the input's included
+      const full = tf.tidy(() => tf.grads((xi: tf.Tensor, ...ws: tf.Tensor[]) => {
+        void ws;
+        return f(xi);
+      })([x, ...vars]).slice(1).map((t) => new Float32Array(t.dataSync())));
+      const fullDx = dxArgs.splice(0);
+      // backward runs layer 2 then layer 1: layer 1 skipped dx only when nobody asked for it
+      expect(lazyDx.length).toBeGreaterThan(0);
+      expect(lazyDx.at(-1)).toBe(0);
+      expect(lazyDx[0]).not.toBe(0);
+      expect(fullDx.every((p) => p !== 0)).toBe(true);
+      for (let i = 0; i < vars.length; i++) expect(maxRelErr(lazy[i] as Float32Array, full[i] as Float32Array), `weight ${i}`).toBeLessThan(1e-6);
+    } finally {
+      m.ex = ex;
+      x.dispose();
+      l1.dispose();
+      l2.dispose();
     }
   });
 });
