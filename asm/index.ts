@@ -8,3 +8,4 @@ export * from './gemm';
 export * from './conv';
 export * from './attention';
 export * from './dense';
+export * from './adam';

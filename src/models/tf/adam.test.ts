@@ -8,14 +8,18 @@ beforeAll(async () => {
 });
 
 describe('FusedAdam', () => {
-  it('follows tf.train.adam step for step (float32 rounding), without leaking tensors', () => {
+  // 12 and 5 values: the JS loop; 42 and 17: the SIMD kernel of asm/adam.ts (with a scalar tail)
+  it.each([
+    [3, 5],
+    [14, 17],
+  ])('follows tf.train.adam step for step (float32 rounding), without leaking tensors: [4×%i] and [%i]', (cols, nb) => {
     const rng = new Rng(3);
-    const init = [Float32Array.from({ length: 12 }, () => rng.normal()), Float32Array.from({ length: 5 }, () => rng.normal())];
-    const xData = Float32Array.from({ length: 20 * 12 / 4 }, () => rng.normal());
+    const init = [Float32Array.from({ length: 4 * cols }, () => rng.normal()), Float32Array.from({ length: nb }, () => rng.normal())];
+    const xData = Float32Array.from({ length: 60 }, () => rng.normal());
     const loss = (w: tf.Variable, b: tf.Variable) => (): tf.Scalar =>
       tf.tidy(() => {
         const x = tf.tensor2d(xData, [15, 4]);
-        const h = tf.tanh(tf.matMul(x, w.reshape([4, 3])));
+        const h = tf.tanh(tf.matMul(x, w.reshape([4, cols])));
         return tf.mean(tf.square(tf.sub(tf.sum(h, 1), tf.sum(b)))) as tf.Scalar;
       });
     const run = (fused: boolean): Float32Array[] => {

@@ -5,12 +5,14 @@
  * sqrt, …); for the small networks shopfloor trains, kernel dispatch, not arithmetic, sets the step
  * time, and the optimiser was most of the kernels of an MLP step. Here one `ShopfloorAdam` kernel
  * reads parameter, moments and gradient from the wasm heap and writes the three updated tensors in a
- * single loop. The arithmetic is tfjs's (same ε = 1e-7, bias correction through β₁ᵗ and β₂ᵗ), so the
- * results match `tf.train.adam` to float32 rounding. On other backends it falls back to
+ * single loop: 128-bit SIMD in shopfloor's module (asm/adam.ts) when it is built and the variable has
+ * 16 or more values, else a JS loop. The arithmetic is tfjs's (same ε = 1e-7, bias correction through
+ * β₁ᵗ and β₂ᵗ), so the results match `tf.train.adam` to float32 rounding. On other backends it falls back to
  * `tf.train.adam`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './kernels/wasm-ops.js';
+import { alloc, f32, free, kernelModule } from './kernels/wasm-module.js';
 
 const KERNEL = 'ShopfloorAdam';
 
@@ -32,6 +34,27 @@ function adamWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
   const xo = backend.makeOutput([...x.shape], 'float32');
   const mo = backend.makeOutput([...x.shape], 'float32');
   const vo = backend.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const km = kernelModule();
+  if (km && km.ex['adamStep'] && n >= 16) {
+    // 128-bit SIMD in shopfloor's module (asm/adam.ts): copy in, update in place, copy out
+    const { region, offs } = alloc(km, [n, n, n, n]);
+    const [px, pm, pv, pg] = offs as [number, number, number, number];
+    try {
+      const mem = f32(km);
+      mem.set(heapF32(backend, x), px >> 2);
+      mem.set(heapF32(backend, m), pm >> 2);
+      mem.set(heapF32(backend, v), pv >> 2);
+      mem.set(heapF32(backend, g), pg >> 2);
+      km.ex['adamStep'](n, px, pm, pv, pg, lr, beta1, beta2, eps, c1, c2);
+      heapF32(backend, xo).set(mem.subarray(px >> 2, (px >> 2) + n));
+      heapF32(backend, mo).set(mem.subarray(pm >> 2, (pm >> 2) + n));
+      heapF32(backend, vo).set(mem.subarray(pv >> 2, (pv >> 2) + n));
+      return [xo, mo, vo];
+    } finally {
+      free(region);
+    }
+  }
   // Views after the allocations: the heap may have grown.
   const xs = heapF32(backend, x);
   const ms = heapF32(backend, m);
