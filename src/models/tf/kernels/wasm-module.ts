@@ -3,8 +3,9 @@
  * memory) compiled by `npm run build:wasm` into build/wasm/kernels.wasm. Every fused kernel (LSTM/GRU
  * in asm/rnn.ts, and whatever else asm/index.ts re-exports) lives in this one module, so they share:
  *
- * - one linear memory (shared, growable to 2 GiB) with a stack of regions: a forward pass allocates
- *   the state its backward pass needs and frees it there ({@link alloc} / {@link free});
+ * - one linear memory (shared, growable to 2 GiB) with a list of regions: a forward pass allocates
+ *   the state its backward pass needs and frees it there ({@link alloc} / {@link free}); regions are
+ *   placed first-fit in the gaps between live ones, so frees in any order leave no stranded memory;
  * - one worker thread running a second instance of the module on the same memory, so a kernel can
  *   split its batch over two cores with one hand-off per call ({@link runSplit});
  * - one load-or-explain path: when the .wasm is missing the callers fall back to tfjs ops and
@@ -183,47 +184,69 @@ export function runSplit(m: KernelModule, job: string, B: number, args: (b0: num
   return false;
 }
 
-// --- memory: a stack of regions (forward state lives until its backward pass) ---------------------
+// --- memory: regions (forward state lives until its backward pass) --------------------------------
 
 export interface Region {
   start: number;
   end: number;
   live: boolean;
 }
+/** Live regions, sorted by start. */
 const regions: Region[] = [];
 /** Forward states kept for a backward pass that may never come (e.g. a frozen layer): oldest dropped beyond this. */
 const MAX_SAVED = 64;
+/** Allocation order (regions are sorted by address, {@link evictOld} needs age). */
+const serial = new WeakMap<Region, number>();
+let allocations = 0;
 
 /**
- * Allocate one region holding buffers of the given float counts (each 64-byte aligned) on top of
- * the stack; grows the memory if needed. Returns the region and each buffer's byte offset.
+ * Allocate one region holding buffers of the given float counts (each 64-byte aligned) in the first
+ * gap between live regions that fits (else after the last); grows the memory if needed. Returns the
+ * region and each buffer's byte offset.
+ *
+ * First fit, not a stack: regions are not always freed in reverse order (a layer's gradient can keep
+ * a region across the next layer's backward pass), and a stack would strand everything above a
+ * region freed late, growing by a batch's activations per training step.
  */
 export function alloc(m: KernelModule, floats: number[]): { region: Region; offs: number[] } {
-  let p = regions.length ? (regions[regions.length - 1] as Region).end : m.base;
-  const start = p;
+  let size = 0;
+  for (const n of floats) size += Math.ceil((n * 4) / 64) * 64;
+  let start = m.base;
+  let at = 0;
+  for (; at < regions.length; at++) {
+    const r = regions[at] as Region;
+    if (r.start - start >= size) break;
+    start = Math.max(start, r.end);
+  }
+  const end = start + size;
+  if (end > MAX_PAGES * 65536) throw new Error('shopfloor wasm kernels: more than 2 GiB of activations; use a smaller batch');
+  const need = end - m.memory.buffer.byteLength;
+  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
   const offs: number[] = [];
+  let p = start;
   for (const n of floats) {
     offs.push(p);
     p += Math.ceil((n * 4) / 64) * 64;
   }
-  if (p > MAX_PAGES * 65536) throw new Error('shopfloor wasm kernels: more than 2 GiB of activations; use a smaller batch');
-  const need = p - m.memory.buffer.byteLength;
-  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
-  const region = { start, end: p, live: true };
-  regions.push(region);
+  const region = { start, end, live: true };
+  regions.splice(at, 0, region);
+  serial.set(region, allocations++);
   return { region, offs };
 }
 
-/** Release a region; the stack shrinks past every released region on top. */
+/** Release a region (its memory is reused by later allocations). */
 export function free(region: Region): void {
   region.live = false;
-  while (regions.length && !(regions[regions.length - 1] as Region).live) regions.pop();
+  const i = regions.indexOf(region);
+  if (i >= 0) regions.splice(i, 1);
 }
 
 /** Drop the oldest saved forward state when more than 64 are alive (a backward pass that never came). */
 export function evictOld(): void {
-  const live = regions.filter((r) => r.live);
-  if (live.length > MAX_SAVED) (live[0] as Region).live = false;
+  if (regions.length <= MAX_SAVED) return;
+  let oldest = regions[0] as Region;
+  for (const r of regions) if ((serial.get(r) ?? 0) < (serial.get(oldest) ?? 0)) oldest = r;
+  free(oldest);
 }
 
 /** A float32 view of the whole module memory. Take it after the last allocation: memory may grow. */

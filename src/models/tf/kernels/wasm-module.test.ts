@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { alloc, free, kernelModule, type Region } from './wasm-module.js';
+
+/** The region allocator of shopfloor's kernel module (wasm-module.ts). */
+describe('wasm kernel module regions', () => {
+  it('frees out of order leave no stranded memory (a gradient region kept across the next layer)', () => {
+    const m = kernelModule();
+    if (!m) throw new Error('module not built: npm run build:wasm');
+    const highest: number[] = [];
+    let pending: Region | null = null;
+    for (let step = 0; step < 50; step++) {
+      // forward: two layers keep state; a third (dense) frees the previous step's pending gradient region
+      const l1 = alloc(m, [1000, 300]);
+      const l2 = alloc(m, [2000]);
+      if (pending) free(pending);
+      pending = null;
+      // backward: the dense gradient keeps a pending region while the layers below run theirs
+      pending = alloc(m, [500]).region;
+      for (const l of [l2, l1]) {
+        const t = alloc(m, [700]);
+        highest.push(t.region.end);
+        free(t.region);
+        free(l.region);
+      }
+    }
+    // with a stack allocator this grew by a step's regions every step
+    expect(Math.max(...highest.slice(10))).toBe(Math.max(...highest.slice(0, 10)));
+    if (pending) free(pending);
+  });
+
+  it('gives disjoint buffers and reuses a freed gap that fits', () => {
+    const m = kernelModule();
+    if (!m) throw new Error('module not built: npm run build:wasm');
+    const a = alloc(m, [16, 16]);
+    const b = alloc(m, [64]);
+    const c = alloc(m, [16]);
+    expect(a.offs[1]).toBeGreaterThanOrEqual((a.offs[0] as number) + 64);
+    expect(b.region.start).toBeGreaterThanOrEqual(a.region.end);
+    expect(c.region.start).toBeGreaterThanOrEqual(b.region.end);
+    free(b.region);
+    const d = alloc(m, [32]); // fits in b's gap
+    expect(d.region.start).toBe(b.region.start);
+    expect(d.region.end).toBeLessThanOrEqual(c.region.start);
+    const e = alloc(m, [100]); // does not: after c
+    expect(e.region.start).toBeGreaterThanOrEqual(c.region.end);
+    for (const r of [a, c, d, e]) free(r.region);
+  });
+});
