@@ -298,6 +298,40 @@ export function convUnpackGrad(rows: i32, F: i32, a: usize, b: usize, dst: usize
 // window(o) = [o·S − padL, o·S − padL + P) ∩ [0, W).
 
 /**
+ * Max pooling forward: y [nb, Wo, C] with y[b, o, c] = max of x[b, t, c] over the window of o (clipped
+ * to the sequence, as tfjs's 'same' padding; every window holds at least one step).
+ */
+export function maxPool1dForward(nb: i32, W: i32, C: i32, P: i32, S: i32, padL: i32, Wo: i32, x: usize, y: usize): void {
+  for (let b = 0; b < nb; b++) {
+    const xb = x + (<usize>(b * W * C) << 2);
+    const yb = y + (<usize>(b * Wo * C) << 2);
+    for (let o = 0; o < Wo; o++) {
+      const t0 = max(0, o * S - padL);
+      const t1 = min(W, o * S - padL + P);
+      const yo = yb + (<usize>(o * C) << 2);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const c4 = <usize>c << 2;
+        let best = ld(xb + (<usize>(t0 * C) << 2) + c4);
+        for (let t = t0 + 1; t < t1; t++) {
+          const v = ld(xb + (<usize>(t * C) << 2) + c4);
+          best = v128.bitselect(v, best, f32x4.gt(v, best));
+        }
+        st(yo + c4, best);
+      }
+      for (; c < C; c++) {
+        let best = load<f32>(xb + (<usize>(t0 * C + c) << 2));
+        for (let t = t0 + 1; t < t1; t++) {
+          const v = load<f32>(xb + (<usize>(t * C + c) << 2));
+          if (v > best) best = v;
+        }
+        store<f32>(yo + (<usize>c << 2), best);
+      }
+    }
+  }
+}
+
+/**
  * Max-pooling gradient: dx [nb, W, C] ← 0, then each dy[b, o, c] is added at the first maximum (in
  * time order) of its window, as tfjs's cpu backend does.
  */

@@ -18,7 +18,8 @@ describe('initBackend', () => {
     expect(info.simd).toBe(true);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     const conv1d = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Tanh', 'Sum'].map((k) => `${k} (1-D, shopfloor wasm)`);
-    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity', ...conv1d, 'LSTM (fused)', 'GRU (fused)']);
+    const layers = ['Dense', 'Conv1D', 'MaxPooling1D'].map((l) => `${l} layer (fused, shopfloor wasm)`);
+    expect(backendInfo().patchedKernels).toEqual(['Conv2DBackpropFilter', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Slice', 'Unpack', 'SplitV', 'Identity', ...conv1d, ...layers, 'LSTM (fused)', 'GRU (fused)']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 

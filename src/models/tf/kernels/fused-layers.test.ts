@@ -122,6 +122,7 @@ beforeAll(async () => {
   expect(kernelsUnavailable()).toBeNull();
   expect(info.patchedKernels).toContain('Dense layer (fused, shopfloor wasm)');
   expect(info.patchedKernels).toContain('Conv1D layer (fused, shopfloor wasm)');
+  expect(info.patchedKernels).toContain('MaxPooling1D layer (fused, shopfloor wasm)');
 });
 afterAll(async () => {
   setKernelThreads(2);
@@ -160,6 +161,36 @@ describe.each([1, 2] as const)('fused layers on %i thread(s)', (threads) => {
     const cpu = await onBackend('cpu', () => forwardBackward(layer, x, [c.B, c.W, c.C], r));
     check(layer, x, [c.B, c.W, c.C], r, wasm, cpu);
     layer.dispose();
+  });
+});
+
+describe.each([1, 2] as const)('fused MaxPooling1D on %i thread(s)', (threads) => {
+  beforeAll(async () => {
+    await useThreads(threads);
+  });
+  it.each([
+    { B: 1, W: 7, C: 1, P: 2, S: 2, pad: 'valid' as const },
+    { B: 9, W: 13, C: 5, P: 3, S: 2, pad: 'valid' as const }, // overlapping windows
+    { B: 6, W: 11, C: 6, P: 2, S: 1, pad: 'same' as const },
+    { B: 5, W: 10, C: 7, P: 4, S: 3, pad: 'same' as const },
+    { B: 300, W: 60, C: 61, P: 2, S: 2, pad: 'valid' as const }, // large enough to split the gradient
+  ])('%o matches the cpu backend (output and input gradient)', async (c) => {
+    const rng = new Rng(c.B + c.W * 3 + c.C * 7);
+    const layer = tf.layers.maxPooling1d({ poolSize: c.P, strides: c.S, padding: c.pad });
+    // distinct values (ties would make the gradient's choice of maximum a convention)
+    const x = randn(rng, c.B * c.W * c.C);
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const xt = tf.tensor(x, [c.B, c.W, c.C]);
+        const y = layer.apply(xt) as tf.Tensor;
+        const r = tf.tensor(randn(new Rng(9), y.size), y.shape);
+        const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(layer.apply(xi) as tf.Tensor, r)) as tf.Scalar)(xt);
+        return [new Float32Array(y.dataSync()), new Float32Array(dx.dataSync())];
+      });
+    const wasm = run();
+    const cpu = await onBackend('cpu', run);
+    expect(maxRelErr(wasm[0] as Float32Array, cpu[0] as Float32Array), 'y').toBe(0);
+    expect(maxRelErr(wasm[1] as Float32Array, cpu[1] as Float32Array), 'dx').toBeLessThan(1e-6);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Fused Dense and Conv1D layers on the wasm backend: one wasm call for a layer's forward pass
+ * Fused Dense, Conv1D and MaxPooling1D layers on the wasm backend: one wasm call for a layer's forward pass
  * (matmul or convolution + bias + activation) and one for its backward pass (activation gradient,
  * bias, weight and input gradients), instead of tfjs's 3 kernels forward and 6–8 backward.
  *
@@ -16,12 +16,16 @@
  *   splits rows only, so results do not depend on the thread count; Conv1D's filter gradient sums
  *   fixed halves either way (as the Conv2DBackpropFilter kernel of ./fused-conv.ts).
  *
- * {@link patchLayers} makes tfjs-layers' own `Dense` and
- * `Conv1D` classes use them (their `call` is wrapped, the class, config and weights are unchanged), so
+ * MaxPooling1D (kernel `ShopfloorMaxPool1D`) is one kernel forward and one backward on [B, W, C]
+ * (tfjs-layers pools through expandDims → MaxPool → squeeze and their gradients).
+ *
+ * {@link patchLayers} makes tfjs-layers' own `Dense`, `Conv1D` and
+ * `MaxPooling1D` classes use them (their `call` is wrapped, the class, config and weights are unchanged), so
  * every Keras-style model in the process — the estimators, the RUL CNNs, user models, loaded models —
  * takes the fused path with no change in model code or saved files. Outside what they cover (other
- * backends, module not built, input rank ≠ 2 for Dense / ≠ 3 for Conv1D, activations other than
- * linear / relu / tanh, strides, dilation, causal padding, channels first) the layer's own `call` runs.
+ * backends, module not built, input rank ≠ 2 for Dense / ≠ 3 for Conv1D and pooling, activations
+ * other than linear / relu / tanh, convolution strides, dilation, causal padding, channels first) the
+ * layer's own `call` runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './wasm-ops.js';
@@ -286,6 +290,56 @@ export function fusedConv1d(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | n
   }
 }
 
+// --- MaxPooling1D ---------------------------------------------------------------------------------
+
+const POOL = 'ShopfloorMaxPool1D';
+/** Elements from which the (memory-bound) pooling gradient is split over two threads. */
+const POOL_SPLIT_ELEMENTS = 1 << 20;
+
+interface PoolAttrs {
+  P: number;
+  S: number;
+  padL: number;
+  Wo: number;
+}
+
+function poolForwardKernel(args: KernelArgs): tf.TensorInfo {
+  const m = kernelModule() as KernelModule;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { P, S, padL, Wo } = args.attrs as unknown as PoolAttrs;
+  const [B, W, C] = x.shape as [number, number, number];
+  const { region, offs } = alloc(m, [B * W * C, B * Wo * C]);
+  const [oX, oY] = offs as [number, number];
+  try {
+    copyInfo(m, oX, x);
+    fn(m, 'maxPool1dForward')(B, W, C, P, S, padL, Wo, oX, oY);
+    return infoOut(m, args.backend as WasmBackendLike, oY, [B, Wo, C]);
+  } finally {
+    free(region);
+  }
+}
+
+function poolGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): Record<string, () => tf.Tensor> {
+  const [x] = saved as [tf.Tensor];
+  const { P, S, padL, Wo } = attrs as unknown as PoolAttrs;
+  return {
+    x: () => {
+      const m = kernelModule() as KernelModule;
+      const [B, W, C] = x.shape as [number, number, number];
+      const t = alloc(m, [B * W * C, B * Wo * C, B * W * C]);
+      const [oX, oDy, oDx] = t.offs as [number, number, number];
+      try {
+        copyInfo(m, oX, x);
+        copyInfo(m, oDy, dy as tf.Tensor);
+        runSplit(m, 'maxPool1dBackward', B, (b0, nb) => [nb, W, C, P, S, padL, Wo, oX + b0 * W * C * 4, oDy + b0 * Wo * C * 4, oDx + b0 * W * C * 4], B * W * C >= POOL_SPLIT_ELEMENTS ? 2 : Number.MAX_SAFE_INTEGER);
+        return tensorOut(m, oDx, [B, W, C]);
+      } finally {
+        free(t.region);
+      }
+    },
+  };
+}
+
 let kernelsRegistered = false;
 
 function registerFusedKernels(): void {
@@ -294,9 +348,13 @@ function registerFusedKernels(): void {
   for (const [name, kernelFunc, gradFunc] of [
     [DENSE, denseForwardKernel, denseGrad],
     [CONV, convForwardKernel, convGrad],
+    [POOL, poolForwardKernel, poolGrad],
   ] as const) {
     if (!tf.getKernel(name, 'wasm')) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    if (!tf.getGradient(name)) tf.registerGradient({ kernelName: name, inputsToSave: ['x', 'w', 'b'], outputsToSave: [true], gradFunc: gradFunc as unknown as tf.GradFunc });
+    const pool = name === POOL;
+    if (!tf.getGradient(name)) {
+      tf.registerGradient({ kernelName: name, inputsToSave: pool ? ['x'] : ['x', 'w', 'b'], outputsToSave: [!pool], gradFunc: gradFunc as unknown as tf.GradFunc });
+    }
   }
 }
 
@@ -360,6 +418,28 @@ function convCall(layer: ConvInternals, inputs: tf.Tensor | tf.Tensor[], kwargs:
   });
 }
 
+interface PoolInternals {
+  invokeCallHook(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): void;
+  poolSize: number[];
+  strides: number[];
+  padding: 'valid' | 'same' | 'causal';
+}
+
+function poolCall(layer: PoolInternals, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | null {
+  const x = single(inputs);
+  if (!usable(x, 3) || (layer.padding !== 'valid' && layer.padding !== 'same')) return null;
+  const [B, W, C] = x.shape as [number, number, number];
+  const P = layer.poolSize[0] as number;
+  const S = layer.strides[0] as number;
+  // the layer pools [B, W, 1, C] over height: the same window arithmetic
+  const info = tf.backend_util.computePool2DInfo([B, W, 1, C], [P, 1], [S, 1], 1, layer.padding);
+  if (info.outHeight < 1 || info.outWidth !== 1) return null;
+  return tf.tidy(() => {
+    layer.invokeCallHook(inputs, kwargs);
+    return tf.engine().runKernel(POOL, { x }, { P, S, padL: info.padInfo.top, Wo: info.outHeight } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
+}
+
 let patched = false;
 
 /**
@@ -368,7 +448,7 @@ let patched = false;
  * the patched classes.
  */
 export function patchLayers(): string[] {
-  if (patched) return ['Dense', 'Conv1D'];
+  if (patched) return ['Dense', 'Conv1D', 'MaxPooling1D'];
   registerFusedKernels();
   const dense = Object.getPrototypeOf(tf.layers.dense({ units: 1 })) as { call: CallFn };
   const conv = Object.getPrototypeOf(tf.layers.conv1d({ filters: 1, kernelSize: 1 })) as { call: CallFn };
@@ -381,6 +461,11 @@ export function patchLayers(): string[] {
   conv.call = function (this: unknown, inputs, kwargs) {
     return convCall(this as ConvInternals, inputs, kwargs) ?? convBase.call(this, inputs, kwargs);
   };
+  const pool = Object.getPrototypeOf(tf.layers.maxPooling1d({ poolSize: 2 })) as { call: CallFn };
+  const poolBase = pool.call;
+  pool.call = function (this: unknown, inputs, kwargs) {
+    return poolCall(this as PoolInternals, inputs, kwargs) ?? poolBase.call(this, inputs, kwargs);
+  };
   patched = true;
-  return ['Dense', 'Conv1D'];
+  return ['Dense', 'Conv1D', 'MaxPooling1D'];
 }
