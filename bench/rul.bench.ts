@@ -9,7 +9,8 @@
  * seconds per epoch as a ratio (TF.js / PyTorch; the machine is shared and noisy, only the ratio means
  * something). Writes bench/results/rul.json.
  *
- *   npx tsx bench/rul.bench.ts            (RUL_BENCH_EPOCHS=3, RUL_BENCH_MODELS=cnn1d,lstm)
+ *   npx tsx bench/rul.bench.ts            (RUL_BENCH_EPOCHS=3, RUL_BENCH_MODELS=cnn1d,lstm, RUL_BENCH_SEED=42,
+ *                                          RUL_BENCH_INIT=keras|torch, RUL_BENCH_RESULT=file; peer: RUL_TORCH_INIT=glorot)
  *
  * Short runs (a few epochs) compare speed and early learning, not converged accuracy: docs/rul.md has
  * the converged (early-stopped) shopfloor numbers.
@@ -38,7 +39,10 @@ const MODELS = (process.env.RUL_BENCH_MODELS ?? 'cnn1d,lstm').split(',');
 const OUR_INIT = process.env.RUL_BENCH_INIT as InitScheme | undefined;
 const BATCH = 256;
 const LR = 1e-3;
-const SEED = 42;
+/** Seed of both sides (initialisation and batch order) [42]; RUL_BENCH_SEED to repeat the comparison over seeds. */
+const SEED = Number(process.env.RUL_BENCH_SEED ?? 42);
+/** Where the results go [bench/results/rul.json]. */
+const RESULT = process.env.RUL_BENCH_RESULT;
 const CAP = 125;
 const W = 30;
 
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
       published: Object.fromEntries(PUBLISHED),
     };
     mkdirSync(path.join(here, 'results'), { recursive: true });
-    writeFileSync(path.join(here, 'results', 'rul.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(RESULT ?? path.join(here, 'results', 'rul.json'), JSON.stringify(result, null, 2) + '\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
