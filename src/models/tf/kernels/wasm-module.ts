@@ -16,6 +16,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 /** The slice of the WebAssembly JS API used here (TypeScript's ES2023 lib without DOM does not declare it). */
@@ -27,6 +28,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -38,6 +40,41 @@ export type KernelFn = (...args: number[]) => void;
  * src/ and dist/). The environment variable SHOPFLOOR_KERNELS_WASM overrides the path (tests use it).
  */
 export const KERNELS_WASM_URL = new URL('../../../../build/wasm/kernels.wasm', import.meta.url);
+
+/**
+ * The same kernels compiled with `--enable relaxed-simd` (asm/gemm.ts's multiply-add becomes
+ * f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA), when the build produced it. Used instead
+ * of kernels.wasm when present and accepted by the runtime (Node 20 needs V8's
+ * --experimental-wasm-relaxed-simd, set here before compiling; process-wide, so the worker thread
+ * compiles it too); SHOPFLOOR_RELAXED_SIMD=0 or SHOPFLOOR_KERNELS_WASM skips it. Results differ from the
+ * plain build by float rounding (one rounding per multiply-add instead of two), the same on one or two
+ * threads.
+ */
+export const KERNELS_RELAXED_WASM_URL = new URL('../../../../build/wasm/kernels-relaxed.wasm', import.meta.url);
+
+let variant: 'relaxed-simd' | 'simd' | null = null;
+
+/** Which build of the kernel module is loaded: 'relaxed-simd' (fused multiply-add), 'simd', or null (none). */
+export function kernelsVariant(): 'relaxed-simd' | 'simd' | null {
+  kernelModule();
+  return variant;
+}
+
+function relaxedBytes(): Uint8Array | null {
+  if (process.env['SHOPFLOOR_KERNELS_WASM'] || process.env['SHOPFLOOR_RELAXED_SIMD'] === '0') return null;
+  const file = fileURLToPath(KERNELS_RELAXED_WASM_URL);
+  if (!existsSync(file)) return null;
+  const bytes = readFileSync(file);
+  if (!WA.validate(bytes)) {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      return null;
+    }
+    if (!WA.validate(bytes)) return null;
+  }
+  return bytes;
+}
 
 const MAX_PAGES = 32768; // 2 GiB: pointers stay below 2^31
 
@@ -68,16 +105,29 @@ export function kernelModule(): KernelModule | null {
   if (mod || loadError) return mod;
   const file = process.env['SHOPFLOOR_KERNELS_WASM'] ?? fileURLToPath(KERNELS_WASM_URL);
   try {
-    if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run build\` (or \`npm run build:wasm\`) to compile asm/index.ts`);
-    const bytes = readFileSync(file);
     const memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    const instance = new WA.Instance(new WA.Module(bytes), { env: { memory, abort: wasmAbort } });
+    let bytes = relaxedBytes();
+    let instance: { exports: object } | null = null;
+    if (bytes) {
+      try {
+        instance = new WA.Instance(new WA.Module(bytes), { env: { memory, abort: wasmAbort } });
+        variant = 'relaxed-simd';
+      } catch {
+        instance = null;
+      }
+    }
+    if (!instance) {
+      if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run build\` (or \`npm run build:wasm\`) to compile asm/index.ts`);
+      bytes = readFileSync(file);
+      instance = new WA.Instance(new WA.Module(bytes), { env: { memory, abort: wasmAbort } });
+      variant = 'simd';
+    }
     const ex = instance.exports as unknown as KernelModule['ex'];
     const names = Object.keys(ex)
       .filter((k) => typeof (ex as Record<string, unknown>)[k] === 'function')
       .sort();
     const ctrlOff = ex.heapBase();
-    mod = { ex, memory, bytes, base: ctrlOff + 256, ctrl: new Int32Array(memory.buffer, ctrlOff, 64), names };
+    mod = { ex, memory, bytes: bytes as Uint8Array, base: ctrlOff + 256, ctrl: new Int32Array(memory.buffer, ctrlOff, 64), names };
   } catch (e) {
     loadError = e instanceof Error ? e.message : String(e);
   }
