@@ -14,7 +14,7 @@
  * Kernels are plain exports of the module, called by name; argument lists are i32/f32 numbers and
  * byte offsets into the module's memory.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -48,7 +48,7 @@ export const KERNELS_WASM_URL = new URL('../../../../build/wasm/kernels.wasm', i
  * --experimental-wasm-relaxed-simd, set here before compiling; process-wide, so the worker thread
  * compiles it too); SHOPFLOOR_RELAXED_SIMD=0 or SHOPFLOOR_KERNELS_WASM skips it. Results differ from the
  * plain build by float rounding (one rounding per multiply-add instead of two), the same on one or two
- * threads.
+ * threads. A relaxed build older than kernels.wasm is ignored.
  */
 export const KERNELS_RELAXED_WASM_URL = new URL('../../../../build/wasm/kernels-relaxed.wasm', import.meta.url);
 
@@ -64,6 +64,9 @@ function relaxedBytes(): Uint8Array | null {
   if (process.env['SHOPFLOOR_KERNELS_WASM'] || process.env['SHOPFLOOR_RELAXED_SIMD'] === '0') return null;
   const file = fileURLToPath(KERNELS_RELAXED_WASM_URL);
   if (!existsSync(file)) return null;
+  // never an older build than kernels.wasm (a stale one would lack kernels added since)
+  const plain = fileURLToPath(KERNELS_WASM_URL);
+  if (existsSync(plain) && statSync(file).mtimeMs < statSync(plain).mtimeMs) return null;
   const bytes = readFileSync(file);
   if (!WA.validate(bytes)) {
     try {
