@@ -2,10 +2,10 @@
  * The seed's 1-D convolutional network: Conv1D → MaxPool1D → Flatten → Dense → sigmoid/softmax (or a
  * linear output for regression). Tabular rows `[features]` are read as a 1-channel sequence
  * `[features, 1]` (what the seed meant, and what its code failed to do); windows `[steps, features]`
- * are convolved over time with the features as channels. On wasm the convolution (forward, input and
- * filter gradients), the max-pooling gradient and the bias sums run in shopfloor's own SIMD kernels
- * (./kernels/fused-conv.ts, asm/conv.ts), registered as the backend's kernels: the model code is plain
- * tf.layers.
+ * are convolved over time with the features as channels. On wasm each Conv1D, MaxPooling1D and Dense
+ * layer runs as one fused op forward and one backward in shopfloor's own SIMD kernels
+ * (./kernels/fused-layers.ts, asm/conv.ts, asm/dense.ts; tfjs-layers' classes are patched in place):
+ * the model code is plain tf.layers.
  */
 import { DataError } from '../../core/errors.js';
 import { registerEstimator } from '../estimator.js';

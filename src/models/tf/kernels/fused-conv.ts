@@ -18,7 +18,9 @@
  * the RUL task and of user models are built with tf.layers.conv1d, and the kernel route reaches
  * them all without touching model code or serialisation. The price is that bias and activation stay
  * separate tfjs ops (BiasAdd → Add, Tanh, and their gradients); Tanh is replaced here by the module's
- * SIMD tanh because tfjs-wasm's scalar one was a fifth of the deep CNN's epoch.
+ * SIMD tanh because tfjs-wasm's scalar one was a fifth of the deep CNN's epoch. tf.layers' Conv1D,
+ * MaxPooling1D and Dense layers now take ./fused-layers.ts's fused ops (bias and activation inside);
+ * these kernels serve tf.conv1d / tf.conv2d calls outside layers and SHOPFLOOR_FUSED_LAYERS=0.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, type WasmBackendLike } from './wasm-ops.js';
