@@ -21,7 +21,7 @@ export type RulMemberName = Exclude<RulModelName, 'ensemble'>;
 /**
  * Members of the default ensemble: a seeded bag of three gbdt and the deep CNN (¾ trees + ¼ CNN; chosen
  * on the 5-fold test-like validation over the FD001 training units: 11.78 vs 12.08 for gbdt alone,
- * docs/rul.md).
+ * docs/rul.md; measured with the CNN on TF.js's initialisation, before cnn1d's default became 'torch').
  */
 export const DEFAULT_ENSEMBLE: readonly RulMemberName[] = ['gbdt', 'gbdt', 'gbdt', 'cnn1d'];
 
