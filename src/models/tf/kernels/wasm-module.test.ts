@@ -1,5 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { alloc, free, kernelModule, type Region } from './wasm-module.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { alloc, free, KERNELS_RELAXED_WASM_URL, kernelModule, kernelsVariant, type Region } from './wasm-module.js';
+
+/**
+ * Which build runs these tests: `npm test` runs the kernel tests twice, once as they load (the
+ * relaxed-SIMD build, fused multiply-add, where the runtime takes it) and once with
+ * SHOPFLOOR_RELAXED_SIMD=0 (the plain SIMD build), so both builds pass the same checks.
+ */
+describe('kernel build', () => {
+  it('loads the relaxed-SIMD build when it was built and not switched off, else the plain one', () => {
+    const off = process.env['SHOPFLOOR_RELAXED_SIMD'] === '0' || process.env['SHOPFLOOR_KERNELS_WASM'] !== undefined;
+    if (off) expect(kernelsVariant()).toBe('simd');
+    else if (existsSync(fileURLToPath(KERNELS_RELAXED_WASM_URL))) expect(kernelsVariant()).toBe('relaxed-simd');
+    else expect(kernelsVariant()).toBe('simd');
+  });
+});
+
 
 /** The region allocator of shopfloor's kernel module (wasm-module.ts). */
 describe('wasm kernel module regions', () => {
