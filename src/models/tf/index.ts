@@ -15,3 +15,4 @@ export { LogisticRegression, type LogisticRegressionOptions } from './logistic-r
 export { MLP, type MLPOptions } from './mlp.js';
 export { CNN1D, type CNN1DOptions } from './cnn1d.js';
 export { LSTM, GRU, type RecurrentOptions } from './recurrent.js';
+export { INIT_SCHEMES, type InitScheme } from './torch-init.js';
