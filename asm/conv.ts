@@ -21,7 +21,7 @@
  * [B, ·] pointers) and its own scratch; filter gradients are per-thread partial sums.
  */
 import { sgemm } from './gemm';
-import { ld, st } from './simd';
+import { ld, st, vexp } from './simd';
 
 
 /** Round up to a multiple of 4. */
@@ -89,27 +89,6 @@ export function conv1dForwardScratch(W: i32, C: i32, K: i32, F: i32, Wo: i32): i
 }
 
 // activation codes: 0 linear, 1 relu, 2 tanh
-
-function vexp(x: v128): v128 {
-  // Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-5 polynomial, 2^n through the exponent bits.
-  // n = round(x·log2 e) by the 1.5·2^23 trick: the sum's low mantissa bits hold n as an integer, so
-  // 2^n is (bits + 127) << 23 with no float→int conversion (trunc_sat is a long sequence on x64).
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const magic = f32x4.splat(12582912.0);
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.4426950408889634)), magic);
-  const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
-  return f32x4.mul(e, pow2);
-}
 
 /**
  * tanh to float32 accuracy (a few ulp): for |x| < 0.625 the odd Taylor/minimax polynomial (where
