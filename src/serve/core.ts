@@ -31,6 +31,8 @@ export interface ServiceCoreOptions {
   readonly now?: () => number;
   /** RUL/anomaly row assembly: values within this many ms form one row (default 0: equal times). */
   readonly rowToleranceMs?: number;
+  /** RUL/anomaly sample-and-hold: a missing sensor takes its latest value at most this many ms old (default 0: never). */
+  readonly rowHoldMs?: number;
 }
 
 /**
@@ -42,7 +44,10 @@ export function createServiceCore(store: ReadingStore, opts: ServiceCoreOptions 
   const hub = new EventHub();
   const metrics = new Metrics();
   const ingestor = new Ingestor(store, hub, metrics);
-  const models = new ModelCache(opts.rowToleranceMs !== undefined ? { rowToleranceMs: opts.rowToleranceMs } : {});
+  const models = new ModelCache({
+    ...(opts.rowToleranceMs !== undefined ? { rowToleranceMs: opts.rowToleranceMs } : {}),
+    ...(opts.rowHoldMs !== undefined ? { rowHoldMs: opts.rowHoldMs } : {}),
+  });
   const alerts = new AlertEngine(store, hub, opts.rules ?? []);
   const scoring = new ScoringEngine(store, models, hub, metrics, alerts);
   ingestor.onReadings((rs) => scoring.onReadings(rs));

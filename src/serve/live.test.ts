@@ -65,4 +65,67 @@ describe('RowAssembler', () => {
     expect(out.length).toBe(MAX_PENDING_ROWS + 1);
     expect([...(out[0] as { values: Float64Array }).values]).toEqual([1, -1]);
   });
+
+  describe('sample-and-hold (holdMs)', () => {
+    // Sensor 0 every second, sensor 1 (slow) every 5 s.
+    const feed = (a: RowAssembler, from: number, to: number): void => {
+      for (let t = from; t <= to; t += 1000) {
+        a.put('m1', t, 0, t / 1000);
+        if (t % 5000 === 0) a.put('m1', t, 1, -t / 1000);
+      }
+    };
+
+    it('fills a slow sensor from its latest earlier value once a newer row is pending', () => {
+      const a = new RowAssembler(2, 0, 6000);
+      feed(a, 0, 6000);
+      // 6000 is the newest row: its instant has not passed, so it waits (sensor 1 may still come)
+      expect(vals(a.drain('m1'))).toEqual([
+        [0, [0, -0]],
+        [1000, [1, -0]],
+        [2000, [2, -0]],
+        [3000, [3, -0]],
+        [4000, [4, -0]],
+        [5000, [5, -5]],
+      ]);
+      expect(a.held).toBe(4);
+      a.put('m1', 7000, 0, 7);
+      expect(vals(a.drain('m1'))).toEqual([[6000, [6, -5]]]);
+      expect(a.dropped).toBe(0);
+    });
+
+    it('never holds a value older than holdMs, counting from its own time (not from a row it was held into)', () => {
+      const a = new RowAssembler(2, 0, 2500);
+      feed(a, 0, 4000);
+      // 1000, 2000 are within 2.5 s of the value at 0; 3000 is not, and it blocks 4000 (time order)
+      expect(vals(a.drain('m1')).map(([t]) => t)).toEqual([0, 1000, 2000]);
+      a.put('m1', 3000, 1, 33); // the slow sensor reports at 3000 after all
+      expect(vals(a.drain('m1'))).toEqual([[3000, [3, 33]]]);
+      a.put('m1', 5000, 0, 5); // 4000's instant has passed: it holds the value observed at 3000
+      expect(vals(a.drain('m1'))).toEqual([[4000, [4, 33]]]);
+    });
+
+    it('without holdMs the same stream yields only the rows where both sensors report', () => {
+      const a = new RowAssembler(2);
+      feed(a, 0, 10_000);
+      expect(vals(a.drain('m1')).map(([t]) => t)).toEqual([0]);
+      expect(a.held).toBe(0);
+    });
+
+    it('holds only after the tolerance window: a slow value a few ms late still joins its own row', () => {
+      const a = new RowAssembler(2, 50, 10_000);
+      a.put('m1', 0, 0, 1);
+      a.put('m1', 3, 1, 2);
+      a.put('m1', 1000, 0, 3);
+      a.put('m1', 1030, 0, 4); // newer, but within the tolerance of 1000: 1000 may still get sensor 1
+      expect(vals(a.drain('m1'))).toEqual([[0, [1, 2]]]);
+      a.put('m1', 1005, 1, 5); // nearer 1000 than 1030
+      a.put('m1', 2000, 0, 6);
+      // 1000 takes its own sensor-1 value; 1030 is past (2000 pending) and takes the held 5 (from 1000)
+      expect(vals(a.drain('m1'))).toEqual([
+        [1000, [3, 5]],
+        [1030, [4, 5]],
+      ]);
+      expect(a.held).toBe(1);
+    });
+  });
 });

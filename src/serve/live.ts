@@ -28,6 +28,15 @@
  * ({@link LiveOptions.rowToleranceMs}, `serve --row-tolerance-ms`) a value joins the pending row whose
  * time is within the tolerance and that has no value for its sensor yet; the row keeps the time of
  * its first value. With 0 (the default) only equal timestamps form a row.
+ *
+ * Sensors sampled at different rates (a temperature every minute, currents every second) leave most
+ * rows without the slow sensors. With sample-and-hold ({@link LiveOptions.rowHoldMs}, `serve
+ * --row-hold-ms`) a row still missing some sensors once the stream has moved past its instant (a
+ * newer row is pending, more than the tolerance later) takes each missing sensor's latest earlier
+ * value, provided every such value is at most the hold time old (the age counts from the value's own
+ * time, never from a row it was held into); otherwise the row waits, as without hold. A slow value
+ * that arrives after its instant was completed by hold is late. Held values are counted in
+ * `shopfloor_scoring_values_held_total`. Offline, the same is a forward fill of the export.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,6 +62,8 @@ export const MAX_PENDING_ROWS = 32;
 export interface LiveOptions {
   /** Values within this many ms of a pending row's time join it (default 0: equal times only). */
   readonly rowToleranceMs?: number;
+  /** Sample-and-hold: a missing sensor takes its latest value at most this many ms old (default 0: never). */
+  readonly rowHoldMs?: number;
 }
 
 /** A deployed failure model. */
@@ -131,6 +142,7 @@ export function readModelTask(dir: string): LiveTask {
 export async function loadLiveModel(dir: string, opts: LiveOptions = {}): Promise<LiveModel> {
   const task = readModelTask(dir);
   const tol = opts.rowToleranceMs ?? 0;
+  const hold = opts.rowHoldMs ?? 0;
   if (task === 'failure') {
     const loaded = await loadModelDir(dir);
     if (loaded.manifest.backend) await initBackend();
@@ -144,13 +156,13 @@ export async function loadLiveModel(dir: string, opts: LiveOptions = {}): Promis
     const ps = loaded.manifest.preprocessor;
     const columns = [...(ps.regimeNormalizer ? ps.settings : []), ...ps.sensors];
     const history = ps.history ? { base: RulPreprocessor.fromState({ ...ps, history: null }), options: ps.history, lives: new Map<string, AssetLife>() } : null;
-    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length, tol), windows: new Map(), history };
+    return { task, loaded, columns, sensors: columns.map(featureSensorId), window: loaded.manifest.window, rows: new RowAssembler(columns.length, tol, hold), windows: new Map(), history };
   }
   const m0 = JSON.parse(readFileSync(path.join(dir, 'shopfloor-model.json'), 'utf8')) as { detector?: string };
   if (isNeuralDetector(String(m0.detector))) await initBackend();
   const loaded = await loadAnomalyModel(dir);
   const columns = [...loaded.detector.sensors];
-  return { task, loaded, columns, sensors: columns.map(featureSensorId), rows: new RowAssembler(columns.length, tol), stream: createStreamScorer(loaded.detector) };
+  return { task, loaded, columns, sensors: columns.map(featureSensorId), rows: new RowAssembler(columns.length, tol, hold), stream: createStreamScorer(loaded.detector) };
 }
 
 /** One complete row: every input sensor at time `t`. */
@@ -164,22 +176,30 @@ export interface Row {
  * input `j`; `drain` returns the complete rows of an asset in time order.
  */
 export class RowAssembler {
-  private readonly assets = new Map<string, { last: number; pending: Map<number, { values: Float64Array; filled: number }> }>();
+  private readonly assets = new Map<string, AssetRows>();
   /** Rows dropped (late, or incomplete and blocking). */
   dropped = 0;
+  /** Values filled in by sample-and-hold (`holdMs`). */
+  held = 0;
   /**
    * @param width values per row (the model's input columns)
    * @param toleranceMs a value joins a pending row at most this far from its time (0: equal times only)
+   * @param holdMs sample-and-hold: once the stream has moved past a row's instant, a sensor still
+   *   missing from it takes its latest earlier value when that is at most this old (0: never)
    */
   constructor(
     private readonly width: number,
     private readonly toleranceMs = 0,
+    private readonly holdMs = 0,
   ) {}
 
   /** Add a value; returns false when the row is late (older than the last row used). */
   put(assetId: string, t: number, j: number, v: number): boolean {
     let a = this.assets.get(assetId);
-    if (!a) this.assets.set(assetId, (a = { last: -Infinity, pending: new Map() }));
+    if (!a) {
+      a = { last: -Infinity, pending: new Map(), heldV: new Float64Array(this.width).fill(NaN), heldT: new Float64Array(this.width).fill(-Infinity) };
+      this.assets.set(assetId, a);
+    }
     if (t <= a.last) return false;
     let r = a.pending.get(t);
     if (!r && this.toleranceMs > 0) {
@@ -195,7 +215,6 @@ export class RowAssembler {
       }
     }
     if (!r) {
-
       r = { values: new Float64Array(this.width).fill(NaN), filled: 0 };
       a.pending.set(t, r);
     }
@@ -204,37 +223,86 @@ export class RowAssembler {
     return true;
   }
 
-  /** Complete rows of an asset, ascending; drops blocking incomplete rows beyond MAX_PENDING_ROWS. */
+  /**
+   * Complete rows of an asset, ascending; drops blocking incomplete rows beyond MAX_PENDING_ROWS.
+   * With `holdMs`, an incomplete row whose instant has passed (a pending row exists more than the
+   * tolerance after it) is completed from each missing sensor's latest earlier value, if every such
+   * value is at most `holdMs` old.
+   */
   drain(assetId: string): Row[] {
     const a = this.assets.get(assetId);
     if (!a || a.pending.size === 0) return [];
     const out: Row[] = [];
     const times = [...a.pending.keys()].sort((x, y) => x - y);
+    const newest = times[times.length - 1] as number;
     for (const t of times) {
       const r = a.pending.get(t) as { values: Float64Array; filled: number };
+      // what was observed at t (held values are not observations: their age counts from their own time)
+      let observed = r.values;
+      if (r.filled < this.width && this.holdMs > 0 && newest > t + this.toleranceMs) {
+        observed = r.values.slice();
+        this.hold(a, t, r);
+      }
       if (r.filled === this.width) {
         out.push({ t, values: r.values });
         a.pending.delete(t);
         a.last = t;
+        if (this.holdMs > 0) this.remember(a, t, observed);
       } else if (a.pending.size > MAX_PENDING_ROWS) {
         a.pending.delete(t);
         this.dropped++;
+        if (this.holdMs > 0) this.remember(a, t, r.values);
       } else break;
     }
     // Rows now older than the last used one can never be used.
-    for (const t of a.pending.keys()) {
+    for (const [t, r] of a.pending) {
       if (t <= a.last) {
         a.pending.delete(t);
         this.dropped++;
+        if (this.holdMs > 0) this.remember(a, t, r.values);
       }
     }
     return out;
+  }
+
+  /** Fill the missing values of row `t` from the held ones when all are fresh enough. */
+  private hold(a: AssetRows, t: number, r: { values: Float64Array; filled: number }): void {
+    for (let j = 0; j < this.width; j++) {
+      if (Number.isNaN(r.values[j] as number) && !(t - (a.heldT[j] as number) <= this.holdMs)) return;
+    }
+    for (let j = 0; j < this.width; j++) {
+      if (Number.isNaN(r.values[j] as number)) {
+        r.values[j] = a.heldV[j] as number;
+        r.filled++;
+        this.held++;
+      }
+    }
+  }
+
+  /** Latest value of each sensor, from a row at time `t` that leaves the pending set. */
+  private remember(a: AssetRows, t: number, values: Float64Array): void {
+    for (let j = 0; j < this.width; j++) {
+      const v = values[j] as number;
+      if (!Number.isNaN(v) && t >= (a.heldT[j] as number)) {
+        a.heldV[j] = v;
+        a.heldT[j] = t;
+      }
+    }
   }
 
   /** Forget an asset (after a new deployment). */
   reset(assetId: string): void {
     this.assets.delete(assetId);
   }
+}
+
+interface AssetRows {
+  /** Time of the last row used. */
+  last: number;
+  pending: Map<number, { values: Float64Array; filled: number }>;
+  /** Sample-and-hold: each sensor's latest value from rows that left the pending set, and its time. */
+  heldV: Float64Array;
+  heldT: Float64Array;
 }
 
 /** A RUL prediction at the end of a full window. */

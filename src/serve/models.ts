@@ -35,7 +35,7 @@ export interface Score {
  */
 export class ModelCache {
   private readonly loaded = new Map<number, Promise<LiveModel>>();
-  /** @param opts how RUL and anomaly models assemble rows (row tolerance). */
+  /** @param opts how RUL and anomaly models assemble rows (row tolerance, sample-and-hold). */
   constructor(private readonly opts: LiveOptions = {}) {}
 
   /** The loaded model of a registry record (loaded on first use). */

@@ -50,6 +50,7 @@ export class ScoringEngine {
     metrics.counter('shopfloor_predictions_total', 'Streaming predictions made.');
     metrics.counter('shopfloor_scoring_errors_total', 'Streaming scoring attempts that failed.');
     metrics.counter('shopfloor_scoring_rows_dropped_total', 'RUL/anomaly input rows dropped: late (older than the last row scored) or incomplete while newer rows waited.');
+    metrics.counter('shopfloor_scoring_values_held_total', 'RUL/anomaly input values filled in by sample-and-hold (serve --row-hold-ms).');
     this.watched = new Set((alerts?.rules ?? []).flatMap((r) => (r.kind === 'score' || r.kind === 'anomaly' ? [] : [r.sensorId])));
   }
 
@@ -166,6 +167,7 @@ export class ScoringEngine {
     }
     let late = 0;
     let before = model.rows.dropped;
+    const heldBefore = model.rows.held;
     let rows: Row[];
     if (!this.warmed.has(key)) {
       this.warmed.set(key, lifeStart);
@@ -180,6 +182,7 @@ export class ScoringEngine {
     }
     const dropped = late + model.rows.dropped - before;
     if (dropped > 0) this.metrics.inc('shopfloor_scoring_rows_dropped_total', {}, dropped);
+    if (model.rows.held > heldBefore) this.metrics.inc('shopfloor_scoring_values_held_total', {}, model.rows.held - heldBefore);
     if (rows.length === 0) return;
     if (model.task === 'rul') {
       for (const p of await rulOnRows(model, assetId, rows)) await this.emit(assetId, live.rec.id, p.t, p.rul, 'rul', { task: 'rul' });

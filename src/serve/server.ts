@@ -47,6 +47,8 @@ export interface ServiceOptions {
   readonly webhookUrl?: string;
   /** RUL/anomaly models: readings of one asset within this many ms form one row (default 0: equal timestamps only). */
   readonly rowToleranceMs?: number;
+  /** RUL/anomaly models: a sensor missing from a row takes its latest value at most this many ms old (sample-and-hold; default 0: never). */
+  readonly rowHoldMs?: number;
   /** Delete readings older than this many days (checked hourly; default 0 = keep all). */
   readonly retentionDays?: number;
   /** Stream a simulated fleet, train and deploy a model on first start. */
@@ -115,7 +117,11 @@ export async function startService(o: ServiceOptions = {}): Promise<RunningServi
         { id: 'tool-wear', kind: 'threshold', sensorId: 'tool_wear', above: 220, clear: 20, severity: 'info' },
       );
     }
-    const core = createServiceCore(store, { rules, ...(o.rowToleranceMs !== undefined ? { rowToleranceMs: o.rowToleranceMs } : {}) });
+    const core = createServiceCore(store, {
+      rules,
+      ...(o.rowToleranceMs !== undefined ? { rowToleranceMs: o.rowToleranceMs } : {}),
+      ...(o.rowHoldMs !== undefined ? { rowHoldMs: o.rowHoldMs } : {}),
+    });
     // Alert-rule state survives a restart: rebuilt from unresolved alerts and the recent history.
     const restored = await core.alerts.restore(core.now());
     if (restored.active || restored.pending) log(`alert rules: ${restored.active} active and ${restored.pending} pending condition(s) restored from the store`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Table } from '../../src/core/table.js';
+import { numericColumn, type Table } from '../../src/core/table.js';
 import { writeCsv } from '../../src/io/write.js';
 import { slidingWindows } from '../../src/preprocess/windows.js';
 import { createServiceCore, type ServiceCore } from '../../src/serve/core.js';
@@ -54,14 +54,14 @@ const ctx = () => ({ json: true, quiet: true, seed: 42, info() {}, warn() {}, re
  * The offline RUL at every cycle r ≥ WINDOW − 1 of the held-out unit, as `evaluate` computes it for a
  * unit truncated at r (the test protocol): preprocess the prefix 0..r, predict its last window.
  */
-async function offlineRul(modelDir: string): Promise<{ t: number[]; rul: number[] }> {
+async function offlineRul(modelDir: string, unit: Table = rulUnit): Promise<{ t: number[]; rul: number[] }> {
   const model = await loadRulModel(modelDir);
-  const ts = rulUnit.numeric('timestamp');
+  const ts = unit.numeric('timestamp');
   const t: number[] = [];
   const xs: Float32Array[] = [];
   let shape: [number, number] = [WINDOW, 0];
-  for (let r = WINDOW - 1; r < rulUnit.nRows; r++) {
-    const w = slidingWindows(model.preprocessor.transform(rulUnit.take(Array.from({ length: r + 1 }, (_, i) => i))), { windowSize: WINDOW });
+  for (let r = WINDOW - 1; r < unit.nRows; r++) {
+    const w = slidingWindows(model.preprocessor.transform(unit.take(Array.from({ length: r + 1 }, (_, i) => i))), { windowSize: WINDOW });
     const last = w.samples.n - 1;
     shape = w.samples.shape as [number, number];
     const size = shape[0] * shape[1];
@@ -328,8 +328,9 @@ describe('refusals', () => {
 
 describe('row tolerance (sources that stamp each sensor separately)', () => {
   /** Stream the held-out unit with sensor j stamped j ms after the cycle's time; return the stored predictions. */
-  async function streamJittered(rowToleranceMs: number | undefined, name: string): Promise<Prediction[]> {
-    const c2 = createServiceCore(new SqliteStore({ file: path.join(dir, `${name}.sqlite`) }), rowToleranceMs === undefined ? {} : { rowToleranceMs });
+  async function streamJittered(rowToleranceMs: number | undefined, name: string, slow?: { sensor: string; every: number; holdMs: number }): Promise<Prediction[]> {
+    const opts = { ...(rowToleranceMs === undefined ? {} : { rowToleranceMs }), ...(slow ? { rowHoldMs: slow.holdMs } : {}) };
+    const c2 = createServiceCore(new SqliteStore({ file: path.join(dir, `${name}.sqlite`) }), opts);
     const app2 = await createApp(c2, { rateLimitPerMinute: 0 });
     try {
       const token = (await c2.store.createToken('admin', 'admin')).token;
@@ -340,7 +341,9 @@ describe('row tolerance (sources that stamp each sensor separately)', () => {
       const id = (await app2.inject({ method: 'POST', url: '/models', headers: { authorization: `Bearer ${token}` }, payload: { dir: rulDir } })).json() as { id: number };
       expect(await req('POST', '/assets/engine-13/deployments', { modelId: id.id })).toBe(201);
       const ts = rulUnit.numeric('timestamp');
-      const readings = Array.from({ length: rulUnit.nRows }, (_, i) => rulInputs.map((c, j) => ({ asset: 'engine-13', sensor: c, t: (ts[i] as number) + j, v: rulUnit.numeric(c)[i] as number }))).flat();
+      const readings = Array.from({ length: rulUnit.nRows }, (_, i) =>
+        rulInputs.filter((c) => !slow || c !== slow.sensor || i % slow.every === 0).map((c) => ({ asset: 'engine-13', sensor: c, t: (ts[i] as number) + rulInputs.indexOf(c), v: rulUnit.numeric(c)[i] as number })),
+      ).flat();
       expect(await req('POST', '/readings', { readings })).toBe(200);
       return (await c2.store.listPredictions('engine-13', 100_000)).reverse();
     } finally {
@@ -357,6 +360,27 @@ describe('row tolerance (sources that stamp each sensor separately)', () => {
     const off = await offlineRul(rulDir);
     expect(got.map((p) => p.t)).toEqual(off.t);
     expect(got.map((p) => p.score)).toEqual(off.rul);
+  });
+  it('a sensor sampled every 3rd cycle: without hold only its cycles form rows; with rowHoldMs each cycle holds its last value and the RUL equals offline on the forward-filled unit', async () => {
+    const sensor = rulInputs[rulInputs.length - 1] as string;
+    const ts = rulUnit.numeric('timestamp');
+    const period = (ts[1] as number) - (ts[0] as number);
+    const noHold = await streamJittered(50, 'slow-nohold', { sensor, every: 3, holdMs: 0 });
+    // rows only at cycles 0, 3, 6, …: far fewer full windows than cycles
+    expect(noHold.length).toBeLessThan(rulUnit.nRows / 3);
+    const got = await streamJittered(50, 'slow-hold', { sensor, every: 3, holdMs: 2 * period + 100 });
+    const v = rulUnit.numeric(sensor);
+    const filled = Float64Array.from(v, (_, i) => v[i - (i % 3)] as number);
+    const off = await offlineRul(rulDir, rulUnit.withColumns([numericColumn(sensor, filled)]));
+    // The last cycle is the newest row: unless the slow sensor reported there, its instant has not
+    // passed, so it waits for the next reading.
+    const k = (rulUnit.nRows - 1) % 3 === 0 ? off.t.length : off.t.length - 1;
+    expect(got.length).toBeGreaterThan(rulUnit.nRows - WINDOW - 1);
+    expect(got.map((p) => p.t)).toEqual(off.t.slice(0, k));
+    expect(got.map((p) => p.score)).toEqual(off.rul.slice(0, k));
+    // and the forward fill matters: the scores differ from the unfilled unit's
+    const raw = await offlineRul(rulDir);
+    expect(got.map((p) => p.score)).not.toEqual(raw.rul.slice(0, k));
   });
 });
 
