@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/random.js';
 import { initBackend, tf } from '../backend.js';
+import { maxRelErr, onBackend, randn, useThreads } from '../testing/kernel-parity.js';
 import { kernelThreads, kernelsUnavailable, setKernelThreads } from './wasm-module.js';
 
 /**
@@ -8,23 +9,6 @@ import { kernelThreads, kernelsUnavailable, setKernelThreads } from './wasm-modu
  * against tfjs's reference `cpu` backend and against finite differences, at odd shapes, on one and
  * two threads; and whole training runs of the seed CNN and the RUL deep CNN against the cpu backend.
  */
-
-function randn(rng: Rng, n: number, sd = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal(0, sd);
-  return a;
-}
-
-function maxRelErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 1e-6;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return err / scale;
-}
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface ConvCase {
@@ -70,24 +54,6 @@ function convKernels(c: ConvCase, x: Float32Array, w: Float32Array, dy: Float32A
     expect(y.shape).toEqual([c.B, 1, Wo, c.F]);
     return [y, dx, dw].map((t) => new Float32Array(t.dataSync()));
   });
-}
-
-async function onBackend<T>(backend: 'cpu' | 'wasm', f: () => T): Promise<T> {
-  if (!(await tf.setBackend(backend))) throw new Error(`cannot switch to ${backend}`);
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
-
-/** Start the worker thread (the first split call starts it asynchronously) and wait until it runs. */
-async function useThreads(n: 1 | 2): Promise<void> {
-  setKernelThreads(n);
-  if (n === 1) return;
-  tf.tidy(() => tf.conv1d(tf.ones([16, 8, 2]) as tf.Tensor3D, tf.ones([3, 2, 4]) as tf.Tensor3D, 1, 'same').dataSync());
-  for (let i = 0; i < 100 && kernelThreads() < 2; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(kernelThreads()).toBe(2);
 }
 
 beforeAll(async () => {
