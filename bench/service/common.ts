@@ -114,6 +114,42 @@ export function procMemory(pid: number): { rssMb: number; peakRssMb: number } | 
   }
 }
 
+/** What ingest.bench.ts passes to its store process (ingest-server.ts or ingest-baseline.ts) in argv[2]. */
+export interface IngestChildArgs {
+  db: string;
+  /** External broker URL (mosquitto); ingest-server.ts runs its embedded broker without it. */
+  mqttUrl?: string;
+  site: string;
+  assets: string[];
+  sensors: string[];
+}
+
+/**
+ * The store process's side of ingest.bench.ts's IPC: send `ready` (with `ready`'s fields), then
+ * `progress` with `counts()` every 100 ms; on `stop`, take peak RSS and the CPU seconds since `ready`,
+ * run `close`, send `stopped` with the final counts and disconnect. Resolves after that.
+ */
+export function ingestChildIpc(ready: Record<string, unknown>, counts: () => { ingested: number; rejected: number }, close: () => Promise<void>): Promise<void> {
+  const send = (m: unknown): void => void process.send?.(m);
+  const cpu0 = process.cpuUsage();
+  send({ type: 'ready', ...ready, pid: process.pid });
+  const timer = setInterval(() => send({ type: 'progress', ...counts() }), 100);
+  return new Promise((resolve) => {
+    process.on('message', (m: { type: string }) => {
+      if (m.type !== 'stop') return;
+      clearInterval(timer);
+      const mem = procMemory(process.pid);
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      void close().then(() => {
+        send({ type: 'stopped', ...counts(), peakRssMb: mem?.peakRssMb ?? null, cpuSeconds });
+        process.disconnect?.();
+        resolve();
+      });
+    });
+  });
+}
+
 /** The machine's load as `uptime` prints it, plus cores: saved next to every number. */
 export function machineLoad(): { loadavg: number[]; cpus: number; cpuModel: string; node: string } {
   return { loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', node: process.version };

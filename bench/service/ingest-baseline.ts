@@ -8,18 +8,9 @@
  */
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { procMemory } from './common.js';
+import { ingestChildIpc, type IngestChildArgs } from './common.js';
 
-interface Args {
-  db: string;
-  mqttUrl: string;
-  site: string;
-  assets: string[];
-  sensors: string[];
-}
-
-const a = JSON.parse(process.argv[2] as string) as Args;
-const send = (m: unknown): void => void process.send?.(m);
+const a = JSON.parse(process.argv[2] as string) as IngestChildArgs & { mqttUrl: string };
 
 const db = new Database(a.db);
 db.pragma('journal_mode = WAL');
@@ -51,20 +42,12 @@ client.on('message', (topic, payload) => {
 });
 await client.subscribeAsync(['shopfloor/+/+', 'shopfloor/+/+/+'], { qos: 1 });
 
-const cpu0 = process.cpuUsage();
-send({ type: 'ready', mqttUrl: a.mqttUrl, pid: process.pid });
-const timer = setInterval(() => send({ type: 'progress', ingested: stored, rejected: 0 }), 100);
-process.on('message', (m: { type: string }) => {
-  if (m.type !== 'stop') return;
-  clearInterval(timer);
-  const mem = procMemory(process.pid);
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  void client.endAsync().then(() => {
+void ingestChildIpc(
+  { mqttUrl: a.mqttUrl },
+  () => ({ ingested: stored, rejected: 0 }),
+  async () => {
+    await client.endAsync();
     flush();
     db.close();
-    send({ type: 'stopped', ingested: stored, rejected: 0, peakRssMb: mem?.peakRssMb ?? null, cpuSeconds });
-    process.disconnect?.();
-    process.exit(0);
-  });
-});
+  },
+).then(() => process.exit(0));
