@@ -40,9 +40,9 @@ import { loadAi4i } from '../src/io/datasets/ai4i.js';
 import { stratifiedKFold, stratifiedSplit } from '../src/preprocess/splits.js';
 import { tabular } from '../src/models/estimator.js';
 import { GradientBoostedTrees, type GradientBoostedTreesOptions } from '../src/models/trees/index.js';
-import { averagePrecision, bestF1Threshold, rocAuc } from '../src/evaluation/metrics.js';
+import { averagePrecision, bestF1Threshold, meanStd, rocAuc } from '../src/evaluation/metrics.js';
 import { ai4iFeatureSets, type Ai4iFeatureSet } from '../test/real/ai4i-features.js';
-import { GBDT_AS_XGB_DEFAULT, GBDT_QUALITY, GBDT_SEED } from '../test/real/gbdt-settings.js';
+import { f1At, GBDT_AS_XGB_DEFAULT, GBDT_QUALITY, GBDT_SEED } from '../test/real/gbdt-settings.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DATA = process.env.SHOPFLOOR_DATA
@@ -53,27 +53,6 @@ const SEED = GBDT_SEED;
 
 /** Our configuration (shared with test/real/gbdt.real.test.ts): leaf-wise trees, shrinkage 0.1, early stopping. */
 export const OURS: GradientBoostedTreesOptions = GBDT_QUALITY;
-
-// ------------------------------------------------------------------------------------------ metrics
-
-function f1At(y: ArrayLike<number>, s: ArrayLike<number>, t: number): { f1: number; precision: number; recall: number } {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (let i = 0; i < y.length; i++) {
-    const p = (s[i] as number) >= t;
-    if (p && y[i] === 1) tp++;
-    else if (p) fp++;
-    else if (y[i] === 1) fn++;
-  }
-  return { f1: (2 * tp) / (2 * tp + fp + fn), precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn) };
-}
-
-function meanStd(v: number[]): { mean: number; std: number } {
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  const s = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
-  return { mean: m, std: s };
-}
 
 // ------------------------------------------------------------------------------------------- data
 

@@ -1,7 +1,8 @@
 /**
  * GBDT settings shared by the benchmark (bench/gbdt.bench.ts) and the real-data test
  * (test/real/gbdt.real.test.ts), so that the test holds bounds for exactly the configuration the
- * benchmark compares with XGBoost and scikit-learn (as ai4i-features.ts does for the inputs).
+ * benchmark compares with XGBoost and scikit-learn (as ai4i-features.ts does for the inputs), and
+ * the protocol's test-side F1 at a fixed threshold.
  */
 import type { GradientBoostedTreesOptions } from '../../src/models/trees/index.js';
 
@@ -33,3 +34,20 @@ export const GBDT_AS_XGB_DEFAULT: GradientBoostedTreesOptions = Object.freeze({
   lambda: 1,
   seed: GBDT_SEED,
 });
+
+/**
+ * Failure-class F1 (with precision and recall) of scores `s` cut at `t` (score ≥ t = failure) against
+ * labels `y` (1 = failure): the protocol's test metric, at the threshold chosen on validation data.
+ */
+export function f1At(y: ArrayLike<number>, s: ArrayLike<number>, t: number): { f1: number; precision: number; recall: number } {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < y.length; i++) {
+    const p = (s[i] as number) >= t;
+    if (p && y[i] === 1) tp++;
+    else if (p) fp++;
+    else if (y[i] === 1) fn++;
+  }
+  return { f1: (2 * tp) / (2 * tp + fp + fn), precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn) };
+}

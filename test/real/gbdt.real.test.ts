@@ -17,7 +17,7 @@ import { stratifiedKFold, stratifiedSplit } from '../../src/preprocess/splits.js
 import { bestF1Threshold } from '../../src/evaluation/metrics.js';
 import { ai4iFeatureSets, type Ai4iFeatureSet, type Ai4iFeatureSetName } from './ai4i-features.js';
 import { dataPath, hasData } from './datasets.js';
-import { GBDT_QUALITY } from './gbdt-settings.js';
+import { f1At, GBDT_QUALITY } from './gbdt-settings.js';
 
 const FILE = 'ai4i2020/ai4i2020.csv';
 // The benchmark's quality configuration (bench/gbdt.bench.ts compares exactly this with XGBoost).
@@ -49,19 +49,6 @@ function rocAuc(y: Float64Array, s: Float64Array): number {
   return (rank - (pos * (pos + 1)) / 2) / (pos * (y.length - pos));
 }
 
-function f1(y: Float64Array, s: Float64Array, t: number): number {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (let i = 0; i < y.length; i++) {
-    const p = (s[i] as number) >= t;
-    if (p && y[i] === 1) tp++;
-    else if (p) fp++;
-    else if (y[i] === 1) fn++;
-  }
-  return (2 * tp) / (2 * tp + fp + fn);
-}
-
 /** Train on `train` (early stopping + threshold on an inner validation part), score `test`. */
 async function evaluate(data: { x: Float32Array; d: number; y: Float64Array }, train: Int32Array, test: Int32Array): Promise<{ f1: number; auc: number }> {
   const { x, d, y } = data;
@@ -79,7 +66,7 @@ async function evaluate(data: { x: Float32Array; d: number; y: Float64Array }, t
   const p1 = (p: Float64Array) => Float64Array.from({ length: p.length / 2 }, (_, i) => p[2 * i + 1] as number);
   const { threshold } = bestF1Threshold(val.y, p1(await m.predictProba(val.x)));
   const pt = p1(await m.predictProba(te.x));
-  return { f1: f1(te.y, pt, threshold), auc: rocAuc(te.y, pt) };
+  return { f1: f1At(te.y, pt, threshold).f1, auc: rocAuc(te.y, pt) };
 }
 
 type Metric = 'failure-F1 split' | 'ROC-AUC split' | 'failure-F1 5-fold CV mean';
