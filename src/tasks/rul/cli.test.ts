@@ -85,6 +85,19 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
     expect(() => parseArgs([...base, '--init', 'xavier'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
   }, 60_000);
 
+  it('--net-inputs: recorded per network member; rejected for gbdt alone and for unknown values', async () => {
+    const sim = simulateRunToFailure({ seed: 9, units: 12, testUnits: 4, sensors: 4, conditions: 1 });
+    const train = path.join(dir, 'train-ni.csv');
+    writeCsv(train, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
+    const out = path.join(dir, 'm-ni');
+    const base = ['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--window', '10'];
+    await runTrainRul(parseArgs([...base, '--model', 'cnn1d', '--epochs', '1', '--net-inputs', 'all'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx());
+    const { loadRulModel } = await import('./rul.js');
+    expect((await loadRulModel(out)).manifest.members[0]?.channels).toBe('all');
+    await expect(runTrainRul(parseArgs([...base, '--model', 'gbdt', '--net-inputs', 'all'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx())).rejects.toThrow(/--net-inputs applies to the networks/);
+    expect(() => parseArgs([...base, '--net-inputs', 'history'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
+  }, 60_000);
+
   it('rejects an unknown model name at parse time', () => {
     expect(() => parseArgs(['--data', 'x', '--out', 'y', '--model', 'svm'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
   });

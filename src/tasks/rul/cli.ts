@@ -12,7 +12,7 @@ import { list, num, str } from '../../cli/args.js';
 import type { CommandContext, OptionSpec, OptionValues } from '../../cli/command.js';
 import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, type HistoryOptions } from './data.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/tf/torch-init.js';
-import { DEFAULT_ENSEMBLE, DEFAULT_INIT, INIT_MODELS, RUL_MODELS, type RulModelName } from './models.js';
+import { DEFAULT_ENSEMBLE, DEFAULT_INIT, DEFAULT_NET_INPUTS, INIT_MODELS, NET_INPUTS, RUL_MODELS, type NetInputs, type RulModelName } from './models.js';
 import { evaluateRul, trainRul, type RulFormat } from './rul.js';
 
 const FORMAT: OptionSpec = { name: 'format', type: 'string', choices: ['cmapss', 'csv'], description: "Input layout: 'cmapss' (NASA train/test_FD00x.txt, plain or gzip) or 'csv' (header; needs --unit and --time). Default: cmapss for *_FD00x.txt names, else csv." };
@@ -31,7 +31,13 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'window', type: 'integer', min: 1, max: 1000, description: 'Window length in cycles for every member (default 30).' },
   { name: 'min-history', type: 'integer', min: 1, max: 1000, description: `Shortest history (cycles) a training window may end at; shorter histories are edge-padded like short test units (default: the window, i.e. fully observed windows only; e.g. ${DEFAULT_MIN_HISTORY}).` },
   { name: 'gbdt-features', type: 'string', choices: ['basic', 'stats'], description: "Window statistics of gbdt members: 'basic' (last, mean, slope, min, max per sensor) or 'stats' (multi-scale means/slopes, std, EWMA; padding-aware). Default basic." },
-  { name: 'history', type: 'string', description: "Unit-history channels: EWMA smoothing factors (comma-separated, e.g. 0.1,0.3) of each sensor's drift from the unit's own baseline (first 10 cycles), plus the cycle count; 'none' for sensors only. gbdt reads their last values; nets ignore them. Default: see docs/rul.md." },
+  { name: 'history', type: 'string', description: "Unit-history channels: EWMA smoothing factors (comma-separated, e.g. 0.1,0.3) of each sensor's drift from the unit's own baseline (first 10 cycles), plus the cycle count; 'none' for sensors only. gbdt reads their last values; the nets read them with --net-inputs all. Default: see docs/rul.md." },
+  {
+    name: 'net-inputs',
+    type: 'string',
+    choices: [...NET_INPUTS],
+    description: `Window channels of the cnn1d/lstm/gru/transformer networks: 'sensors', or 'all' (sensors plus the unit-history channels of --history as extra channels). Default per model: ${Object.entries(DEFAULT_NET_INPUTS).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+  },
   { name: 'refit', type: 'string', choices: ['yes', 'no'], description: 'gbdt: after early stopping on the held-out units, train again on all units for the best number of rounds. Default: see docs/rul.md.' },
   { name: 'cap', type: 'number', default: DEFAULT_RUL_CAP, min: 1, max: 100000, description: 'Cap of the piece-wise linear RUL target (cycles).' },
   { name: 'settings', type: 'string', description: 'Operating-setting columns for per-regime normalisation (comma-separated; cmapss: op_setting_1..3; csv: none).' },
@@ -121,7 +127,13 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   const time = str(opts, 'time');
   const history = parseHistory(str(opts, 'history'));
   const refit = str(opts, 'refit');
+  const netInputs = str(opts, 'net-inputs') as NetInputs | undefined;
+  if (netInputs !== undefined) {
+    const names = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]) : [model];
+    if (names.every((m) => m === 'gbdt')) throw new ConfigError(`--net-inputs applies to the networks (cnn1d, lstm, gru, transformer) only (got --model ${model}${model === 'ensemble' ? ` with members ${names.join(',')}` : ''}).`, { option: 'net-inputs', value: netInputs });
+  }
   const r = await trainRul({
+    ...(netInputs !== undefined ? { netInputs } : {}),
     ...(history !== undefined ? { history } : {}),
     ...(refit ? { refit: refit === 'yes' } : {}),
     data: str(opts, 'data') as string,

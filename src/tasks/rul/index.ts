@@ -28,7 +28,7 @@ export {
   type DroppedSensor,
 } from './data.js';
 export { DeepCNN1D, type DeepCNN1DOptions } from './dcnn.js';
-export { RUL_MODELS, DEFAULT_ENSEMBLE, DEFAULT_INIT, defaultMemberWindow, type GbdtFeatures, type RulModelName, type RulMemberName, type RulInput } from './models.js';
+export { RUL_MODELS, DEFAULT_ENSEMBLE, DEFAULT_INIT, DEFAULT_NET_INPUTS, NET_INPUTS, defaultMemberWindow, type GbdtFeatures, type NetInputs, type RulModelName, type RulMemberName, type RulInput } from './models.js';
 export {
   trainRul,
   evaluateRul,

@@ -54,3 +54,16 @@ describe('memberInput with history channels', () => {
     expect(Array.from(n.x)).toEqual([3, 4, 5, 6]);
   });
 });
+
+describe("memberInput with --net-inputs 'all'", () => {
+  it('nets read every channel (sensors, then history) of the last steps; trees are unaffected', () => {
+    // 1 window, 3 steps, 2 sensors + 1 history channel.
+    const w = { x: Float32Array.from([1, 2, 100, 3, 4, 101, 5, 6, 102]), n: 1, shape: [3, 3] };
+    const a = memberInput('windows', w, 2, 2, 'all');
+    expect(a.shape).toEqual([2, 3]);
+    expect(Array.from(a.x)).toEqual([3, 4, 101, 5, 6, 102]);
+    expect(memberInput('windows', w, undefined, 2, 'all')).toBe(w);
+    expect(memberInput('windows', w, 2, 2, 'sensors').shape).toEqual([2, 2]);
+    expect(Array.from(memberInput('window-features', w, undefined, 2, 'all').x)).toEqual(Array.from(memberInput('window-features', w, undefined, 2).x));
+  });
+});

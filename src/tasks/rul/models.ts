@@ -32,6 +32,17 @@ export const DEFAULT_ENSEMBLE: readonly RulMemberName[] = ['gbdt', 'gbdt', 'gbdt
  */
 export type RulInput = 'windows' | 'window-stats' | 'window-features';
 
+/**
+ * Channels a network member reads from the shared window: the sensor channels only ('sensors'), or the
+ * sensors followed by the unit-history channels (data.ts historyChannels: per-sensor drift EWMA from the
+ * unit's own baseline and the cycle count) as extra window channels ('all'). Recorded per member in the
+ * manifest (`RulMemberInfo.channels`; absent in older models: 'sensors'). gbdt always reads the window
+ * statistics of the sensors plus the last value of each history channel.
+ */
+export type NetInputs = 'sensors' | 'all';
+/** The values of {@link NetInputs} (`--net-inputs`). */
+export const NET_INPUTS: readonly NetInputs[] = ['sensors', 'all'];
+
 /** Window statistics the trees read: the five basic ones (default) or the multi-scale set. */
 export type GbdtFeatures = 'basic' | 'stats';
 
@@ -76,6 +87,13 @@ export const INIT_MODELS = ['cnn1d', 'lstm', 'gru'] as const;
  * (bench/rul-cv/nets-cv.ts, docs/rul.md "Weight initialisation"): 'torch' where it validated better.
  */
 export const DEFAULT_INIT: Readonly<Record<(typeof INIT_MODELS)[number], InitScheme>> = { cnn1d: 'torch', lstm: 'keras', gru: 'keras' };
+
+/**
+ * Default channels each network reads ({@link NetInputs}; `--net-inputs`), chosen on the 5-fold test-like
+ * CV (bench/rul-cv/ens-cv.ts, docs/rul.md "Nets with the unit-history channels"). Models without the
+ * history channels (`--history none`) read the sensors whatever this says.
+ */
+export const DEFAULT_NET_INPUTS: Readonly<Record<Exclude<RulMemberName, 'gbdt'>, NetInputs>> = { cnn1d: 'sensors', lstm: 'sensors', gru: 'sensors', transformer: 'sensors' };
 
 /**
  * Default options of each member, measured on FD001 (docs/rul.md) within the 10-minute budget of the
@@ -139,30 +157,33 @@ export function createMember(name: RulMemberName, options: Record<string, unknow
 
 /**
  * The samples a member reads from windows `[steps, features]`: the last `steps` steps of each window
- * (all when omitted or not shorter), as raw windows or flat window statistics.
+ * (all when omitted or not shorter), as raw windows or flat window statistics. When the windows hold
+ * `sensors` sensor channels followed by unit-history channels, raw windows keep the sensor channels only
+ * (`channels` 'sensors', the default) or every channel ('all').
  */
-export function memberInput(input: RulInput, windows: Samples, steps?: number, sensors?: number): Samples {
+export function memberInput(input: RulInput, windows: Samples, steps?: number, sensors?: number, channels: NetInputs = 'sensors'): Samples {
   const w = steps !== undefined && steps < (windows.shape[0] as number) ? lastSteps(windows, steps) : windows;
-  const [t, channels] = w.shape as [number, number];
-  const s = sensors !== undefined && sensors < channels ? sensors : channels;
-  if (s < channels) {
+  if (input === 'windows' && channels === 'all') return w;
+  const [t, nCh] = w.shape as [number, number];
+  const s = sensors !== undefined && sensors < nCh ? sensors : nCh;
+  if (s < nCh) {
     // Sensor channels, then unit-history channels (data.ts historyChannels): the trees read the window
     // statistics of the sensors and the last value of each history channel; the nets read the sensors.
     const sens = firstChannels(w, s);
     if (input === 'windows') return sens;
     const base = memberInput(input, sens);
     const width = base.shape[0] as number;
-    const h = channels - s;
+    const h = nCh - s;
     const x = new Float32Array(w.n * (width + h));
     for (let i = 0; i < w.n; i++) {
       x.set(base.x.subarray(i * width, (i + 1) * width), i * (width + h));
-      x.set(w.x.subarray((i * t + t - 1) * channels + s, (i * t + t) * channels), i * (width + h) + width);
+      x.set(w.x.subarray((i * t + t - 1) * nCh + s, (i * t + t) * nCh), i * (width + h) + width);
     }
     return { x, n: w.n, shape: [width + h] };
   }
   if (input === 'windows') return w;
-  if (input === 'window-features') return { x: windowFeatures(w.x, w.n, t, channels), n: w.n, shape: [WINDOW_STATS.length * channels] };
-  return { x: windowStatsFeatures(w.x, w.n, t, channels), n: w.n, shape: [WINDOW_STATS_RICH.length * channels] };
+  if (input === 'window-features') return { x: windowFeatures(w.x, w.n, t, nCh), n: w.n, shape: [WINDOW_STATS.length * nCh] };
+  return { x: windowStatsFeatures(w.x, w.n, t, nCh), n: w.n, shape: [WINDOW_STATS_RICH.length * nCh] };
 }
 
 /** The first `k` channels of each window. */

@@ -119,6 +119,68 @@ describe('ensemble', () => {
   }, 60_000);
 });
 
+describe("networks reading the unit-history channels (--net-inputs all)", () => {
+  it('trains a cnn1d on sensor + history windows, records the choice and evaluates with the same channels', async () => {
+    const out = path.join(dir, 'net-all');
+    const r = await trainRul({ ...csv, data: trainCsv, out, model: 'ensemble', members: ['gbdt', 'cnn1d'], netInputs: 'all', window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
+    // gbdt records no channels (it reads sensor statistics + last history values), the CNN records 'all'.
+    expect(r.manifest.members.map((m) => m.channels)).toEqual([undefined, 'all']);
+    const saved = JSON.parse(readFileSync(path.join(out, 'shopfloor-model.json'), 'utf8')) as { members: { channels?: string }[] };
+    expect(saved.members[1]?.channels).toBe('all');
+    const m = await loadRulModel(out);
+    expect(m.members[1]?.info.channels).toBe('all');
+    const series = m.preprocessor.transform((await import('../../io/csv/index.js').then((c) => c.readCsv(testCsv, { schema: { unit: 'categorical' } }))));
+    const nSensors = m.manifest.preprocessor.sensors.length;
+    const { finalWindows } = await import('./data.js');
+    const { memberInput } = await import('./models.js');
+    const last = finalWindows(series, 12).samples;
+    const xAll = memberInput('windows', last, 12, nSensors, 'all');
+    expect(xAll.shape).toEqual([12, series.nFeatures]);
+    expect(series.nFeatures).toBe(nSensors * 3 + 1); // sensors, drift EWMA α 0.1 and 0.3, cycle count
+    const p0 = await (m.members[0]?.estimator.predict(memberInput('window-features', last, 12, nSensors)) as Promise<Float64Array>);
+    const p1 = await (m.members[1]?.estimator.predict(xAll) as Promise<Float64Array>);
+    // The CNN was built for the wider input: the sensor channels alone do not fit it.
+    await expect(m.members[1]?.estimator.predict(memberInput('windows', last, 12, nSensors)) as Promise<Float64Array>).rejects.toThrow();
+    const e = await evaluateRul({ model: out, data: testCsv, format: 'csv' });
+    const c = (v: number): number => Math.min(125, Math.max(0, v));
+    e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
+  }, 60_000);
+
+  it('old manifests (no channels field) read the sensors; bad or inconsistent channels are refused', async () => {
+    const out = path.join(dir, 'net-all');
+    const mf = path.join(out, 'shopfloor-model.json');
+    const orig = readFileSync(mf, 'utf8');
+    try {
+      const j = JSON.parse(orig) as { members: { channels?: string }[]; preprocessor: { history?: unknown } };
+      j.members[1] = { ...j.members[1], channels: 'everything' };
+      writeFileSync(mf, JSON.stringify(j));
+      await expect(loadRulModel(out)).rejects.toThrow(/unknown channels 'everything'/);
+      j.members[1] = { ...j.members[1], channels: 'all' };
+      delete j.preprocessor.history;
+      writeFileSync(mf, JSON.stringify(j));
+      await expect(loadRulModel(out)).rejects.toThrow(ModelFormatError);
+    } finally {
+      writeFileSync(mf, orig);
+    }
+    // A sensors-only network (the default) writes no 'all'; its manifest without the field loads and evaluates.
+    const out2 = path.join(dir, 'net-sensors');
+    await trainRul({ ...csv, data: trainCsv, out: out2, model: 'cnn1d', window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
+    const mf2 = path.join(out2, 'shopfloor-model.json');
+    const j2 = JSON.parse(readFileSync(mf2, 'utf8')) as { members: { channels?: string }[] };
+    expect(j2.members[0]?.channels).toBe('sensors');
+    const before = await evaluateRul({ model: out2, data: testCsv, format: 'csv' });
+    delete j2.members[0]?.channels;
+    writeFileSync(mf2, JSON.stringify(j2));
+    const after = await evaluateRul({ model: out2, data: testCsv, format: 'csv' });
+    expect(after.predictions).toEqual(before.predictions);
+  }, 60_000);
+
+  it("refuses --net-inputs all without history channels", async () => {
+    await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'cnn1d', netInputs: 'all', history: null })).rejects.toThrow(/--history is 'none'/);
+    await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'cnn1d', netInputs: 'some' as never })).rejects.toThrow(/--net-inputs/);
+  });
+});
+
 describe('C-MAPSS layout, gzipped, FD002-style names (6 regimes)', () => {
   it('trains and evaluates with the default options from train_FD002.txt.gz / test_FD002.txt.gz', async () => {
     const { gzipSync } = await import('node:zlib');

@@ -35,6 +35,8 @@ import './dcnn.js';
 import { cutMetrics, truncationCuts, type TruncationCut } from './validate.js';
 import {
   DEFAULT_ENSEMBLE,
+  DEFAULT_NET_INPUTS,
+  NET_INPUTS,
   RUL_MODELS,
   checkMembers,
   createMember,
@@ -45,6 +47,7 @@ import {
   memberInput,
   type GbdtFeatures,
   type MemberSettings,
+  type NetInputs,
   type RulInput,
   type RulMemberName,
   type RulModelName,
@@ -94,6 +97,11 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly cap?: number;
   /** Unit-history channels after the sensors (data.ts historyChannels) [DEFAULT_HISTORY]; null for none. */
   readonly history?: HistoryOptions | null;
+  /**
+   * Channels the network members read: 'sensors', or 'all' (sensors + unit-history channels as extra
+   * window channels; needs `history`) [per model: DEFAULT_NET_INPUTS]. gbdt members ignore it.
+   */
+  readonly netInputs?: NetInputs;
   /** Operating-setting columns [cmapss: op_setting_1..3; csv: none]. */
   readonly settings?: readonly string[];
   /** Candidate sensor columns [every other numeric column]. */
@@ -125,6 +133,8 @@ export interface RulMemberInfo {
   readonly input: RulInput;
   /** Steps of the shared window the member reads (its last `window` cycles); absent in older models: all. */
   readonly window?: number;
+  /** Window channels a network member reads (models.ts NetInputs); absent in older models and for gbdt: 'sensors'. */
+  readonly channels?: NetInputs;
   readonly dir: string;
   readonly options: Record<string, unknown>;
   readonly parameters: number | null;
@@ -219,6 +229,13 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   if (!Number.isInteger(minHistory) || minHistory < 1 || minHistory > window) {
     throw new ConfigError(`--min-history: expected an integer in [1, ${window}] (the window); got ${String(minHistory)}.`, { option: 'min-history', value: minHistory });
   }
+  if (o.netInputs !== undefined && !NET_INPUTS.includes(o.netInputs)) {
+    throw new ConfigError(`--net-inputs: expected one of ${NET_INPUTS.join(', ')}; got '${String(o.netInputs)}'.`, { option: 'net-inputs', value: String(o.netInputs) });
+  }
+  const historyOpt = o.history === undefined ? DEFAULT_HISTORY : o.history;
+  if (o.netInputs === 'all' && !historyOpt) {
+    throw new ConfigError("--net-inputs all feeds the unit-history channels to the networks, but --history is 'none': give --history (e.g. 0.1,0.3) or --net-inputs sensors.", { option: 'net-inputs', value: 'all' });
+  }
   const format = resolveFormat(o.data, o.format);
   const { table, unit, time } = await readSeries(o, format);
   const settings = o.settings ?? (format === 'cmapss' ? [...CMAPSS_SETTINGS] : []);
@@ -228,7 +245,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     settings,
     ...(o.sensors ? { sensors: o.sensors } : {}),
     ...(o.constantShare !== undefined ? { constantShare: o.constantShare } : {}),
-    history: o.history === undefined ? DEFAULT_HISTORY : o.history,
+    history: historyOpt,
     seed,
   });
   const ps = prep.state;
@@ -245,7 +262,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   info(`${win.samples.n} windows of ${window} cycles (ending at cycle ≥ ${minHistory}) from ${nUnits} units; ${valUnits} units held out for early stopping`);
   if (members.some((m) => inputOf(m) === 'windows')) await initBackend();
 
-  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
+  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; channels: NetInputs; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
   for (const [i, name] of members.entries()) {
     const copy = members.slice(0, i).filter((m) => m === name).length;
     const options = defaultMemberOptions(name, { ...(o.settingsOverride ?? {}), seed: seed + 1000 * copy });
@@ -255,13 +272,14 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     info(`training ${name} …`);
     const steps = windowOf[i] as number;
     const nSensors = ps.sensors.length;
-    const xv = memberInput(input, valW, steps, nSensors);
-    await est.fit(memberInput(input, trainW, steps, nSensors), yTrain, {
+    const channels: NetInputs = name === 'gbdt' || !ps.history ? 'sensors' : (o.netInputs ?? DEFAULT_NET_INPUTS[name]);
+    const xv = memberInput(input, valW, steps, nSensors, channels);
+    await est.fit(memberInput(input, trainW, steps, nSensors, channels), yTrain, {
       validation: { x: xv, y: yVal },
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
     const valPred = clampPred(await est.predict(xv), cap);
-    info(`${name}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} (best round/epoch ${est.history.bestEpoch + 1})`);
+    info(`${name}${channels === 'all' ? ' (sensor + unit-history channels)' : ''}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} (best round/epoch ${est.history.bestEpoch + 1})`);
     let final = est;
     let finalOptions = options;
     if (name === 'gbdt' && (o.refit ?? DEFAULT_REFIT)) {
@@ -269,13 +287,13 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
       finalOptions = { ...options, nEstimators: Math.max(1, est.history.bestEpoch + 1) };
       delete finalOptions.earlyStoppingRounds;
       final = createMember(name, finalOptions);
-      await final.fit(memberInput(input, win.samples, steps, nSensors), win.y);
+      await final.fit(memberInput(input, win.samples, steps, nSensors, channels), win.y);
       (est as { dispose?: () => void }).dispose?.();
       info(`${name}: refit on all ${nUnits} units for ${String(finalOptions.nEstimators)} rounds`);
     }
     const seconds = (performance.now() - tm) / 1000;
     info(`${name}: trained in ${seconds.toFixed(1)} s`);
-    fitted.push({ name, est: final, input, steps, options: finalOptions, seconds, valPred });
+    fitted.push({ name, est: final, input, channels, steps, options: finalOptions, seconds, valPred });
   }
   const valPred = meanPrediction(fitted.map((f) => f.valPred));
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -284,6 +302,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     kind: f.est.kind,
     input: f.input,
     window: f.steps,
+    ...(f.input === 'windows' ? { channels: f.channels } : {}),
     dir: `members/${i}-${f.name}`,
     options: f.options,
     parameters: 'parameterCount' in f.est ? (f.est as { parameterCount: number }).parameterCount : null,
@@ -409,6 +428,12 @@ export async function loadRulModel(dir: string): Promise<LoadedRulModel> {
   }
   const members = [];
   for (const info of manifest.members) {
+    if (info.channels !== undefined && !NET_INPUTS.includes(info.channels)) {
+      throw new ModelFormatError(`${mf}: member ${info.dir} reads unknown channels '${String(info.channels)}' (expected ${NET_INPUTS.join(' or ')}).`, { file: mf, channels: String(info.channels) });
+    }
+    if (info.channels === 'all' && !manifest.preprocessor.history) {
+      throw new ModelFormatError(`${mf}: member ${info.dir} reads the unit-history channels, but the preprocessor has none.`, { file: mf });
+    }
     const loader = estimatorLoader(info.kind);
     if (!loader) throw new ModelFormatError(`${mf}: unknown model kind '${info.kind}'.`, { file: mf, kind: info.kind });
     members.push({ info, estimator: await loader(path.join(dir, info.dir)) });
@@ -419,7 +444,8 @@ export async function loadRulModel(dir: string): Promise<LoadedRulModel> {
 /** Predict (clamped to [0, cap]) with every member on windows and average. */
 export async function predictWindows(model: LoadedRulModel, windows: Samples): Promise<Float64Array> {
   const preds: Float64Array[] = [];
-  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows, m.info.window, model.manifest.preprocessor.sensors.length)), model.manifest.cap));
+  const nSensors = model.manifest.preprocessor.sensors.length;
+  for (const m of model.members) preds.push(clampPred(await m.estimator.predict(memberInput(m.info.input, windows, m.info.window, nSensors, m.info.channels ?? 'sensors')), model.manifest.cap));
   return meanPrediction(preds);
 }
 
