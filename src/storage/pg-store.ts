@@ -7,11 +7,9 @@ import pg from 'pg';
 import { ConfigError, NotFoundError } from '../core/errors.js';
 import { generateToken, hashToken } from './tokens.js';
 import {
-  QUALITIES,
   type Alert,
   type AlertFilter,
   type AlertSeverity,
-  type AlertStatus,
   type Asset,
   type Deployment,
   type InsertResult,
@@ -19,7 +17,6 @@ import {
   type MaintenanceKind,
   type ModelRecord,
   type Prediction,
-  type Quality,
   type Reading,
   type ReadingBucket,
   type ReadingQuery,
@@ -28,6 +25,7 @@ import {
   type Sensor,
   type TokenRecord,
 } from './store.js';
+import { qCode, qName, toAlert, toAsset, toMaintenance, toSensor, type Row } from './rows.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions {
@@ -57,42 +55,10 @@ CREATE INDEX IF NOT EXISTS maintenance_asset ON maintenance (asset_id, t);
 CREATE TABLE IF NOT EXISTS tokens (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE);
 `;
 
-type Row = Record<string, unknown>;
 const n = (x: unknown): number => Number(x);
 const nn = (x: unknown): number | null => (x === null ? null : Number(x));
-const qName = (c: unknown): Quality => QUALITIES[Number(c)] ?? 'bad';
-function qCode(q: Quality): number {
-  const i = QUALITIES.indexOf(q);
-  if (i < 0) throw new ConfigError(`quality: expected one of ${QUALITIES.join(', ')}; got '${String(q)}'.`, { value: q });
-  return i;
-}
-const toAsset = (r: Row): Asset => ({ id: String(r.id), site: String(r.site), type: String(r.type), name: String(r.name), createdAt: n(r.created_at) });
-const toSensor = (r: Row): Sensor => ({ assetId: String(r.asset_id), id: String(r.id), unit: r.unit === null ? null : String(r.unit), description: String(r.description) });
-const toAlert = (r: Row): Alert => ({
-  id: n(r.id),
-  assetId: String(r.asset_id),
-  rule: String(r.rule),
-  severity: r.severity as AlertSeverity,
-  status: r.status as AlertStatus,
-  message: String(r.message),
-  value: nn(r.value),
-  dedupKey: String(r.dedup_key),
-  raisedAt: n(r.raised_at),
-  updatedAt: n(r.updated_at),
-  acknowledgedBy: r.acknowledged_by === null ? null : String(r.acknowledged_by),
-  occurrences: n(r.occurrences),
-});
 const toModel = (r: Row): ModelRecord => ({ id: n(r.id), name: String(r.name), version: n(r.version), kind: String(r.kind), dir: String(r.dir), manifest: r.manifest as Record<string, unknown>, createdAt: n(r.created_at) });
 const toDeployment = (r: Row): Deployment => ({ id: n(r.id), assetId: String(r.asset_id), modelId: n(r.model_id), deployedAt: n(r.deployed_at), deployedBy: String(r.deployed_by), rolledBack: r.rolled_back === true });
-const toMaintenance = (r: Row): MaintenanceEvent => ({
-  id: n(r.id),
-  assetId: String(r.asset_id),
-  t: n(r.t),
-  kind: r.kind as MaintenanceKind,
-  note: r.note === null ? null : String(r.note),
-  recordedBy: String(r.recorded_by),
-  recordedAt: n(r.recorded_at),
-});
 const toToken = (r: Row): TokenRecord => ({ id: n(r.id), name: String(r.name), role: r.role as Role, createdAt: n(r.created_at), revoked: r.revoked === true });
 
 /**

@@ -11,11 +11,9 @@ import Database from 'better-sqlite3';
 import { NotFoundError, ConfigError } from '../core/errors.js';
 import { generateToken, hashToken } from './tokens.js';
 import {
-  QUALITIES,
   type Alert,
   type AlertFilter,
   type AlertSeverity,
-  type AlertStatus,
   type Asset,
   type Deployment,
   type InsertResult,
@@ -23,7 +21,6 @@ import {
   type MaintenanceKind,
   type ModelRecord,
   type Prediction,
-  type Quality,
   type Reading,
   type ReadingBucket,
   type ReadingQuery,
@@ -32,6 +29,7 @@ import {
   type Sensor,
   type TokenRecord,
 } from './store.js';
+import { qCode, qName, toAlert, toAsset, toMaintenance, toSensor, type Row } from './rows.js';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -61,32 +59,6 @@ CREATE INDEX IF NOT EXISTS maintenance_asset ON maintenance (asset_id, t);
 CREATE TABLE IF NOT EXISTS tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
 `;
 
-type Row = Record<string, unknown>;
-
-function qCode(q: Quality): number {
-  const i = q === 'good' ? 0 : q === 'uncertain' ? 1 : q === 'bad' ? 2 : -1;
-  if (i < 0) throw new ConfigError(`quality: expected one of ${QUALITIES.join(', ')}; got '${String(q)}'.`, { value: q });
-  return i;
-}
-
-const qName = (c: unknown): Quality => QUALITIES[Number(c)] ?? 'bad';
-
-const toAsset = (r: Row): Asset => ({ id: String(r.id), site: String(r.site), type: String(r.type), name: String(r.name), createdAt: Number(r.created_at) });
-const toSensor = (r: Row): Sensor => ({ assetId: String(r.asset_id), id: String(r.id), unit: r.unit === null ? null : String(r.unit), description: String(r.description) });
-const toAlert = (r: Row): Alert => ({
-  id: Number(r.id),
-  assetId: String(r.asset_id),
-  rule: String(r.rule),
-  severity: r.severity as AlertSeverity,
-  status: r.status as AlertStatus,
-  message: String(r.message),
-  value: r.value === null ? null : Number(r.value),
-  dedupKey: String(r.dedup_key),
-  raisedAt: Number(r.raised_at),
-  updatedAt: Number(r.updated_at),
-  acknowledgedBy: r.acknowledged_by === null ? null : String(r.acknowledged_by),
-  occurrences: Number(r.occurrences),
-});
 const toModel = (r: Row): ModelRecord => ({
   id: Number(r.id),
   name: String(r.name),
@@ -103,15 +75,6 @@ const toDeployment = (r: Row): Deployment => ({
   deployedAt: Number(r.deployed_at),
   deployedBy: String(r.deployed_by),
   rolledBack: Number(r.rolled_back) === 1,
-});
-const toMaintenance = (r: Row): MaintenanceEvent => ({
-  id: Number(r.id),
-  assetId: String(r.asset_id),
-  t: Number(r.t),
-  kind: r.kind as MaintenanceKind,
-  note: r.note === null ? null : String(r.note),
-  recordedBy: String(r.recorded_by),
-  recordedAt: Number(r.recorded_at),
 });
 const toToken = (r: Row): TokenRecord => ({ id: Number(r.id), name: String(r.name), role: r.role as Role, createdAt: Number(r.created_at), revoked: Number(r.revoked) === 1 });
 
