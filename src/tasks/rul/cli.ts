@@ -27,7 +27,7 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   UNIT,
   TIME,
   { name: 'model', type: 'string', default: 'gbdt', choices: [...RUL_MODELS], description: 'RUL model: Li et al. deep CNN (cnn1d), lstm, gru, transformer, gbdt on window features, or the ensemble (mean of --members).' },
-  { name: 'members', type: 'string', default: DEFAULT_ENSEMBLE.join(','), description: 'Members of --model ensemble (comma-separated).' },
+  { name: 'members', type: 'string', default: DEFAULT_ENSEMBLE.join(','), description: "Members of --model ensemble (comma-separated; a network may carry its channels, e.g. cnn1d:all — see --net-inputs; a repeated model is a seeded bag)." },
   { name: 'window', type: 'integer', min: 1, max: 1000, description: 'Window length in cycles for every member (default 30).' },
   { name: 'min-history', type: 'integer', min: 1, max: 1000, description: `Shortest history (cycles) a training window may end at; shorter histories are edge-padded like short test units (default: the window, i.e. fully observed windows only; e.g. ${DEFAULT_MIN_HISTORY}).` },
   { name: 'gbdt-features', type: 'string', choices: ['basic', 'stats'], description: "Window statistics of gbdt members: 'basic' (last, mean, slope, min, max per sensor) or 'stats' (multi-scale means/slopes, std, EWMA; padding-aware). Default basic." },
@@ -116,7 +116,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   );
   const init = str(opts, 'init');
   if (init !== undefined) {
-    const nets = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]) : [model];
+    const nets = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]).map((m) => m.split(':')[0] as string) : [model];
     if (!nets.some((m) => (INIT_MODELS as readonly string[]).includes(m))) {
       throw new ConfigError(`--init applies to ${INIT_MODELS.join(', ')} only (got --model ${model}${model === 'ensemble' ? ` with members ${nets.join(',')}` : ''}).`, { option: 'init', value: init });
     }
@@ -129,7 +129,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   const refit = str(opts, 'refit');
   const netInputs = str(opts, 'net-inputs') as NetInputs | undefined;
   if (netInputs !== undefined) {
-    const names = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]) : [model];
+    const names = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]).map((m) => m.split(':')[0] as string) : [model];
     if (names.every((m) => m === 'gbdt')) throw new ConfigError(`--net-inputs applies to the networks (cnn1d, lstm, gru, transformer) only (got --model ${model}${model === 'ensemble' ? ` with members ${names.join(',')}` : ''}).`, { option: 'net-inputs', value: netInputs });
   }
   const r = await trainRul({

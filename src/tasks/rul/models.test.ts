@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { checkMembers, createMember, defaultMemberOptions, defaultMemberWindow, inputOf, meanPrediction, memberInput } from './models.js';
+import { checkMembers, createMember, parseMembers, defaultMemberOptions, defaultMemberWindow, inputOf, meanPrediction, memberInput } from './models.js';
 
 describe('RUL model zoo', () => {
   it('checks ensemble members (repeats allowed as a seeded bag)', () => {
     expect(checkMembers(['gbdt', 'gbdt', 'cnn1d'])).toEqual(['gbdt', 'gbdt', 'cnn1d']);
     expect(() => checkMembers(['gbdt', 'ensemble'])).toThrow(ConfigError);
     expect(() => checkMembers([])).toThrow(ConfigError);
+  });
+  it('parses members with a channel suffix for networks only', () => {
+    expect(parseMembers(['gbdt', 'cnn1d:all', 'cnn1d:sensors', 'lstm'])).toEqual([{ name: 'gbdt' }, { name: 'cnn1d', channels: 'all' }, { name: 'cnn1d', channels: 'sensors' }, { name: 'lstm' }]);
+    expect(checkMembers(['gbdt', 'cnn1d:all'])).toEqual(['gbdt', 'cnn1d']);
+    expect(() => parseMembers(['gbdt:all'])).toThrow(/gbdt takes no channel suffix/);
+    expect(() => parseMembers(['cnn1d:history'])).toThrow(/expected cnn1d:sensors or cnn1d:all/);
+    expect(() => parseMembers(['cnn1d:all:x'])).toThrow(ConfigError);
+    expect(() => parseMembers(['svm:all'])).toThrow(/is not a model/);
   });
   it('averages predictions', () => {
     expect(Array.from(meanPrediction([Float64Array.from([1, 2]), Float64Array.from([3, 6])]))).toEqual([2, 4]);

@@ -109,11 +109,12 @@ describe('ensemble', () => {
     const { memberInput } = await import('./models.js');
     const { readCsv } = await import('../../io/csv/index.js');
     const series = m.preprocessor.transform(await readCsv(testCsv, { schema: { unit: 'categorical' } }));
-    // Sensor channels first, then the unit-history channels (gbdt reads their last values; the CNN ignores them).
+    // Sensor channels first, then the unit-history channels (gbdt reads their last values; the CNN reads all by default).
     const nSensors = m.manifest.preprocessor.sensors.length;
     expect(series.nFeatures).toBeGreaterThan(nSensors);
     const p0 = await (m.members[0]?.estimator.predict(memberInput('window-stats', finalWindows(series, 20).samples, undefined, nSensors)) as Promise<Float64Array>);
-    const p1 = await (m.members[1]?.estimator.predict(memberInput('windows', finalWindows(series, 20).samples, undefined, nSensors)) as Promise<Float64Array>);
+    expect(m.members[1]?.info.channels).toBe('all'); // cnn1d's default (docs/rul.md)
+    const p1 = await (m.members[1]?.estimator.predict(memberInput('windows', finalWindows(series, 20).samples, undefined, nSensors, 'all')) as Promise<Float64Array>);
     const c = (v: number): number => Math.min(125, Math.max(0, v));
     e.predictions.forEach((p, i) => expect(p.predicted).toBeCloseTo((c(p0[i] as number) + c(p1[i] as number)) / 2, 4));
   }, 60_000);
@@ -162,9 +163,9 @@ describe("networks reading the unit-history channels (--net-inputs all)", () => 
     } finally {
       writeFileSync(mf, orig);
     }
-    // A sensors-only network (the default) writes no 'all'; its manifest without the field loads and evaluates.
+    // A sensors-only network records 'sensors'; its manifest without the field (an older model) loads and evaluates alike.
     const out2 = path.join(dir, 'net-sensors');
-    await trainRul({ ...csv, data: trainCsv, out: out2, model: 'cnn1d', window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
+    await trainRul({ ...csv, data: trainCsv, out: out2, model: 'cnn1d', netInputs: 'sensors', window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
     const mf2 = path.join(out2, 'shopfloor-model.json');
     const j2 = JSON.parse(readFileSync(mf2, 'utf8')) as { members: { channels?: string }[] };
     expect(j2.members[0]?.channels).toBe('sensors');
@@ -173,6 +174,18 @@ describe("networks reading the unit-history channels (--net-inputs all)", () => 
     writeFileSync(mf2, JSON.stringify(j2));
     const after = await evaluateRul({ model: out2, data: testCsv, format: 'csv' });
     expect(after.predictions).toEqual(before.predictions);
+  }, 60_000);
+
+  it('an ensemble member may carry its channels (cnn1d:sensors next to cnn1d:all); without history every net reads the sensors', async () => {
+    const r = await trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'mixed'), model: 'ensemble', members: ['gbdt', 'cnn1d:sensors', 'cnn1d:all'], window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
+    expect(r.manifest.members.map((m) => [m.name, m.channels])).toEqual([['gbdt', undefined], ['cnn1d', 'sensors'], ['cnn1d', 'all']]);
+    // The k-th copy of a model gets seed + 1000·k whatever its channels.
+    expect(r.manifest.members.map((m) => m.options.seed)).toEqual([4, 4, 1004]);
+    const e = await evaluateRul({ model: path.join(dir, 'mixed'), data: testCsv, format: 'csv', rul: rulFile });
+    expect(e.members).toEqual(['gbdt', 'cnn1d', 'cnn1d']);
+    const n = await trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'nohist'), model: 'cnn1d', history: null, window: 12, seed: 4, settingsOverride: { epochs: 1, patience: 1 } });
+    expect(n.manifest.members[0]?.channels).toBe('sensors');
+    await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'ensemble', members: ['gbdt', 'cnn1d:all'], history: null })).rejects.toThrow(/--history is 'none'/);
   }, 60_000);
 
   it("refuses --net-inputs all without history channels", async () => {

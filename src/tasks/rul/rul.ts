@@ -38,7 +38,7 @@ import {
   DEFAULT_NET_INPUTS,
   NET_INPUTS,
   RUL_MODELS,
-  checkMembers,
+  parseMembers,
   createMember,
   defaultMemberOptions,
   defaultMemberWindow,
@@ -217,7 +217,8 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     throw new ConfigError(`--model: expected one of ${RUL_MODELS.join(', ')}; got '${String(model)}'.`, { option: 'model', value: String(model) });
   }
   const cap = o.cap ?? DEFAULT_RUL_CAP;
-  const members: RulMemberName[] = model === 'ensemble' ? checkMembers(o.members ?? DEFAULT_ENSEMBLE) : [model];
+  const specs = model === 'ensemble' ? parseMembers(o.members ?? DEFAULT_ENSEMBLE) : [{ name: model }];
+  const members: RulMemberName[] = specs.map((m) => m.name);
   const windowOf = members.map((m) => o.window ?? defaultMemberWindow(m));
   const window = Math.max(...windowOf);
   if (!Number.isInteger(window) || window < 1 || window > 1000) throw new ConfigError(`--window: expected an integer in [1, 1000]; got ${String(window)}.`, { option: 'window', value: window });
@@ -233,7 +234,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     throw new ConfigError(`--net-inputs: expected one of ${NET_INPUTS.join(', ')}; got '${String(o.netInputs)}'.`, { option: 'net-inputs', value: String(o.netInputs) });
   }
   const historyOpt = o.history === undefined ? DEFAULT_HISTORY : o.history;
-  if (o.netInputs === 'all' && !historyOpt) {
+  if ((o.netInputs === 'all' || specs.some((m) => m.channels === 'all')) && !historyOpt) {
     throw new ConfigError("--net-inputs all feeds the unit-history channels to the networks, but --history is 'none': give --history (e.g. 0.1,0.3) or --net-inputs sensors.", { option: 'net-inputs', value: 'all' });
   }
   const format = resolveFormat(o.data, o.format);
@@ -272,7 +273,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     info(`training ${name} …`);
     const steps = windowOf[i] as number;
     const nSensors = ps.sensors.length;
-    const channels: NetInputs = name === 'gbdt' || !ps.history ? 'sensors' : (o.netInputs ?? DEFAULT_NET_INPUTS[name]);
+    const channels: NetInputs = name === 'gbdt' || !ps.history ? 'sensors' : (specs[i]?.channels ?? o.netInputs ?? DEFAULT_NET_INPUTS[name]);
     const xv = memberInput(input, valW, steps, nSensors, channels);
     await est.fit(memberInput(input, trainW, steps, nSensors, channels), yTrain, {
       validation: { x: xv, y: yVal },
