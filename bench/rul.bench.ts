@@ -10,7 +10,9 @@
  * something). Writes bench/results/rul.json.
  *
  *   npx tsx bench/rul.bench.ts            (RUL_BENCH_EPOCHS=3, RUL_BENCH_MODELS=cnn1d,lstm, RUL_BENCH_SEED=42,
- *                                          RUL_BENCH_INIT=keras|torch, RUL_BENCH_RESULT=file; peer: RUL_TORCH_INIT=glorot)
+ *                                          RUL_BENCH_INIT=keras|torch, RUL_BENCH_RESULT=file, RUL_BENCH_DIR=dir to keep
+ *                                          the window files; peer: RUL_TORCH_INIT=glorot, RUL_TORCH_EPS,
+ *                                          RUL_TORCH_BIAS=one|two, see bench/rul_torch.py; RUL_BENCH_PEER=0 skips it)
  *
  * Short runs (a few epochs) compare speed and early learning, not converged accuracy: docs/rul.md has
  * the converged (early-stopped) shopfloor numbers.
@@ -43,6 +45,8 @@ const LR = 1e-3;
 const SEED = Number(process.env.RUL_BENCH_SEED ?? 42);
 /** Where the results go [bench/results/rul.json]. */
 const RESULT = process.env.RUL_BENCH_RESULT;
+/** Where the window files go; kept when given (to re-run bench/rul_torch.py on them), else a temporary directory. */
+const KEEP_DIR = process.env.RUL_BENCH_DIR;
 const CAP = 125;
 const W = 30;
 
@@ -62,7 +66,8 @@ async function main(): Promise<void> {
   const tw = trainingWindows(prep.transform(train, CAP), W);
   const te = finalWindows(prep.transform(test), W);
   const F = prep.sensors.length;
-  const dir = mkdtempSync(path.join(tmpdir(), 'rul-bench-'));
+  if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
+  const dir = KEEP_DIR ?? mkdtempSync(path.join(tmpdir(), 'rul-bench-'));
   try {
     writeFileSync(path.join(dir, 'xtrain.f32'), tw.samples.x);
     writeFileSync(path.join(dir, 'ytrain.f32'), Float32Array.from(tw.y));
@@ -96,13 +101,17 @@ async function main(): Promise<void> {
       console.log(`shopfloor ${name} (init ${init}): RMSE ${ours[name].rmse.toFixed(2)}, ${ours[name].secondsPerEpoch.toFixed(1)} s/epoch`);
       m.dispose();
     }
-    const py = spawnSync('/usr/bin/python3', [path.join(here, 'rul_torch.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (py.status !== 0) throw new Error(`rul_torch.py failed (${py.status}): ${py.stderr}`);
-    const torch = JSON.parse(py.stdout) as { torch: string; threads: number; models: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> };
+    type Peer = { torch: string; threads: number; models: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number }> };
+    let torch: Peer = { torch: 'not run (RUL_BENCH_PEER=0)', threads: 0, models: {} };
+    if (process.env.RUL_BENCH_PEER !== '0') {
+      const py = spawnSync('/usr/bin/python3', [path.join(here, 'rul_torch.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (py.status !== 0) throw new Error(`rul_torch.py failed (${py.status}): ${py.stderr}`);
+      torch = JSON.parse(py.stdout) as Peer;
+    }
     const rows = MODELS.map((name) => {
       const a = ours[name];
       const b = torch.models[name];
-      return { model: name, shopfloor: a ? { ...a, init: inits[name] } : a, pytorch: b ? { ...b, init: process.env.RUL_TORCH_INIT ?? 'torch' } : b, epochTimeRatio: a && b ? a.secondsPerEpoch / b.secondsPerEpoch : null };
+      return { model: name, shopfloor: a ? { ...a, init: inits[name] } : a, pytorch: b ? { ...b, init: process.env.RUL_TORCH_INIT ?? 'torch', eps: Number(process.env.RUL_TORCH_EPS ?? 1e-8), lstmBias: process.env.RUL_TORCH_BIAS ?? 'two' } : b, epochTimeRatio: a && b ? a.secondsPerEpoch / b.secondsPerEpoch : null };
     });
     console.log(`\nFD001, ${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LR}, ${tw.samples.n} training windows, 100 test units`);
     console.log('model   | shopfloor RMSE | PyTorch RMSE | shopfloor s/epoch | PyTorch s/epoch | ratio');
@@ -124,7 +133,7 @@ async function main(): Promise<void> {
     mkdirSync(path.join(here, 'results'), { recursive: true });
     writeFileSync(RESULT ?? path.join(here, 'results', 'rul.json'), JSON.stringify(result, null, 2) + '\n');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!KEEP_DIR) rmSync(dir, { recursive: true, force: true });
   }
 }
 

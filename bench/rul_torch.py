@@ -5,6 +5,12 @@ single-threaded wasm backend. Prints one JSON document: per model, test RMSE at 
 test unit (clamped to [0, cap]), PHM08 score and seconds per epoch.
 
 Usage: /usr/bin/python3 bench/rul_torch.py DIR   (DIR holds meta.json and the .f32 files)
+  RUL_TORCH_INIT=glorot   TF.js's initialisation instead of PyTorch's defaults
+  RUL_TORCH_EPS=1e-8      Adam ε (PyTorch's default 1e-8; TF.js and shopfloor use 1e-7)
+  RUL_TORCH_BIAS=two      one: each LSTM's b_hh folded into b_ih at initialisation and frozen, so every
+                          gate has ONE trained bias as in TF.js/Keras (nn.LSTM trains both, whose sum then
+                          moves up to twice as fast under Adam: both get the same gradient and update)
+  RUL_TORCH_SEED          overrides meta.json's seed
 """
 import json
 import math
@@ -74,6 +80,16 @@ def glorot_init(net):
                     nn.init.zeros_(prm)
 
 
+def one_bias(net):
+    """One trained bias per LSTM gate, as TF.js/Keras: b_ih ← b_ih + b_hh (same function), b_hh ← 0, frozen."""
+    for mod in net.modules():
+        if isinstance(mod, nn.LSTM):
+            with torch.no_grad():
+                mod.bias_ih_l0.add_(mod.bias_hh_l0)
+                mod.bias_hh_l0.zero_()
+            mod.bias_hh_l0.requires_grad_(False)
+
+
 def phm(y, p):
     d = p - y
     return float(np.sum(np.where(d < 0, np.exp(-d / 13) - 1, np.exp(d / 10) - 1)))
@@ -95,15 +111,18 @@ def main():
     xte = (xte - mu) / sd
     ym, ys = float(ytr.mean()), float(ytr.std())
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": {}}
+    seed = int(os.environ.get("RUL_TORCH_SEED", meta["seed"]))
     for name in meta["models"]:
-        torch.manual_seed(meta["seed"])
+        torch.manual_seed(seed)
         net = DCNN(s, f) if name == "cnn1d" else LSTMNet(f)
         if os.environ.get("RUL_TORCH_INIT") == "glorot":
             glorot_init(net)
-        opt = torch.optim.Adam(net.parameters(), lr=meta["learningRate"])
+        if os.environ.get("RUL_TORCH_BIAS", "two") == "one":
+            one_bias(net)
+        opt = torch.optim.Adam([q for q in net.parameters() if q.requires_grad], lr=meta["learningRate"], eps=float(os.environ.get("RUL_TORCH_EPS", "1e-8")))
         xt = torch.from_numpy(xtr)
         yt = torch.from_numpy((ytr - ym) / ys)
-        g = torch.Generator().manual_seed(meta["seed"])
+        g = torch.Generator().manual_seed(seed)
         epoch_s = []
         for _ in range(meta["epochs"]):
             t0 = time.perf_counter()
@@ -124,7 +143,7 @@ def main():
             "rmse": float(math.sqrt(np.mean((p - yte) ** 2))),
             "score": phm(yte, p),
             "secondsPerEpoch": float(np.median(epoch_s)),
-            "parameters": int(sum(q.numel() for q in net.parameters())),
+            "parameters": int(sum(q.numel() for q in net.parameters() if q.requires_grad)),
         }
     print(json.dumps(out))
 
