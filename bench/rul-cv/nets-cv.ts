@@ -8,7 +8,8 @@
  * held-out unit is cut at 10 cycles (truncationCuts, seed 5); one prediction per cut, clamped to
  * [0, 125], scored against the uncapped truth. Reported: RMSE over the cuts with truth ≤ 125 (the
  * selection metric, 748 cuts on FD001), over all cuts, and the epochs and seconds per fold.
- * Nothing reads test data.
+ * Nothing reads test data. The nets read the sensor channels only (session 4's protocol); for
+ * `--net-inputs all` (the default of cnn1d/lstm/gru since session 5) use ens-cv.ts (`cnn1d:all`).
  *
  * Usage: npx tsx bench/rul-cv/nets-cv.ts TRAIN_FILE MODEL[,MODEL…] INIT[,INIT…]   (e.g. cnn1d keras,torch)
  */
