@@ -31,7 +31,7 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'window', type: 'integer', min: 1, max: 1000, description: 'Window length in cycles for every member (default 30).' },
   { name: 'min-history', type: 'integer', min: 1, max: 1000, description: `Shortest history (cycles) a training window may end at; shorter histories are edge-padded like short test units (default: the window, i.e. fully observed windows only; e.g. ${DEFAULT_MIN_HISTORY}).` },
   { name: 'gbdt-features', type: 'string', choices: ['basic', 'stats'], description: "Window statistics of gbdt members: 'basic' (last, mean, slope, min, max per sensor) or 'stats' (multi-scale means/slopes, std, EWMA; padding-aware). Default basic." },
-  { name: 'history', type: 'string', description: "Unit-history channels: EWMA smoothing factors (comma-separated, e.g. 0.1,0.3) of each sensor's drift from the unit's own baseline (first 10 cycles), plus the cycle count; 'none' for sensors only. gbdt reads their last values; the nets read them with --net-inputs all. Default: see docs/rul.md." },
+  { name: 'history', type: 'string', description: "Unit-history channels: EWMA smoothing factors (comma-separated, e.g. 0.1,0.3) of each sensor's drift from the unit's own baseline (first 10 cycles), plus the cycle count; 'none' for sensors only. gbdt reads their last values, the networks their windows (see --net-inputs). Default: see docs/rul.md." },
   {
     name: 'net-inputs',
     type: 'string',
