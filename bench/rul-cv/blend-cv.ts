@@ -5,30 +5,15 @@
  */
 import { loadCmapss } from '../../src/io/datasets/cmapss.js';
 import { initBackend } from '../../src/models/tf/index.js';
-import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../../src/tasks/rul/data.js';
 import { createMember, defaultMemberOptions, memberInput } from '../../src/tasks/rul/models.js';
-import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
-import { cutMetrics, truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';
+import { cutMetrics } from '../../src/tasks/rul/validate.js';
+import { cvSetup } from './setup.js';
 
 const [trainFile, roundsArg, epochsArg] = process.argv.slice(2);
 if (!trainFile) throw new Error('usage: blend-cv.ts TRAIN_FILE [gbdtRounds] [cnnEpochs]');
 const table = await loadCmapss(trainFile);
 await initBackend();
-const prep = RulPreprocessor.fit(table, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS], seed: 42, history: DEFAULT_HISTORY });
-const nS = prep.state.sensors.length;
-const series = prep.transform(table, 125);
-const units = Array.from(series.units);
-const win = trainingWindows(series, 30);
-const rowAt = new Map<number, number>();
-win.endRows.forEach((r, i) => rowAt.set(r, i));
-const folds = unitFolds(units, 5, 1, 11);
-const cuts = truncationCuts(series.units, series.time, { cutsPerUnit: 10, seed: 5 });
-const d = 30 * series.nFeatures;
-const gather = (idx: number[]): { x: Float32Array; n: number; shape: number[] } => {
-  const x = new Float32Array(idx.length * d);
-  idx.forEach((i, j) => x.set(win.samples.x.subarray(i * d, (i + 1) * d), j * d));
-  return { x, n: idx.length, shape: [30, series.nFeatures] };
-};
+const { nS, win, rowAt, folds, cuts, gather } = cvSetup(table);
 const truth: number[] = [];
 const pg: number[] = [];
 const pc: number[] = [];

@@ -29,10 +29,9 @@ import { Rng } from '../../src/core/random.js';
 import { initBackend } from '../../src/models/tf/index.js';
 import type { NeuralEstimator } from '../../src/models/tf/neural-estimator.js';
 import { groupSplit } from '../../src/preprocess/splits.js';
-import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../../src/tasks/rul/data.js';
 import { createMember, defaultMemberOptions, memberInput, NET_INPUTS, type NetInputs, type RulMemberName } from '../../src/tasks/rul/models.js';
-import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
-import { cutMetrics, truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';
+import { cutMetrics } from '../../src/tasks/rul/validate.js';
+import { CV_CAP, CV_WINDOW, cvSetup } from './setup.js';
 
 interface Stored {
   cuts: { unit: number | string; row: number; rul: number }[];
@@ -44,19 +43,11 @@ if (!trainFile || !membersArg) throw new Error('usage: ens-cv.ts TRAIN_FILE MEMB
 const predsFile = predsArg ?? '/tmp/rul-ens-cv.json';
 const rounds = Number(roundsArg ?? 400);
 const specs = membersArg.split(',');
-const CAP = 125;
-const W = 30;
+const CAP = CV_CAP;
+const W = CV_WINDOW;
 
 const table = await loadCmapss(trainFile);
-const prep = RulPreprocessor.fit(table, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS], seed: 42, history: DEFAULT_HISTORY });
-const nS = prep.state.sensors.length;
-const series = prep.transform(table, CAP);
-const units = Array.from(series.units);
-const win = trainingWindows(series, W);
-const rowAt = new Map<number, number>();
-win.endRows.forEach((r, i) => rowAt.set(r, i));
-const folds = unitFolds(units, 5, 1, 11);
-const cuts = truncationCuts(series.units, series.time, { cutsPerUnit: 10, seed: 5 });
+const { nS, win, rowAt, folds, cuts, gather } = cvSetup(table);
 // Cuts in fold order (all cuts of fold 0, then fold 1, …): every member's predictions follow this order.
 const order = folds.flatMap((held) => cuts.filter((c) => held.has(c.unit)));
 const foldOf = order.map((c) => folds.findIndex((h) => h.has(c.unit)));
@@ -67,15 +58,6 @@ if (stored.cuts.length !== order.length || stored.cuts.some((c, i) => c.row !== 
   throw new Error(`${predsFile} holds other cuts than this run's; use another file.`);
 }
 
-const d = W * series.nFeatures;
-const gather = (idx: ArrayLike<number>): { x: Float32Array; n: number; shape: number[] } => {
-  const x = new Float32Array(idx.length * d);
-  for (let j = 0; j < idx.length; j++) {
-    const i = idx[j] as number;
-    x.set(win.samples.x.subarray(i * d, (i + 1) * d), j * d);
-  }
-  return { x, n: idx.length, shape: [W, series.nFeatures] };
-};
 const clamp = (v: number): number => Math.min(CAP, Math.max(0, v));
 const inCap = truth.map((t, i) => (t <= CAP ? i : -1)).filter((i) => i >= 0);
 const rmseOn = (p: readonly number[], idx: readonly number[]): number => cutMetrics(idx.map((i) => truth[i] as number), idx.map((i) => p[i] as number)).rmse;

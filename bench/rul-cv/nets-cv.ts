@@ -17,10 +17,9 @@ import { loadCmapss } from '../../src/io/datasets/cmapss.js';
 import { initBackend } from '../../src/models/tf/index.js';
 import type { NeuralEstimator } from '../../src/models/tf/neural-estimator.js';
 import { groupSplit } from '../../src/preprocess/splits.js';
-import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../../src/tasks/rul/data.js';
 import { createMember, defaultMemberOptions, memberInput, type RulMemberName } from '../../src/tasks/rul/models.js';
-import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
-import { cutMetrics, truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';
+import { cutMetrics } from '../../src/tasks/rul/validate.js';
+import { CV_WINDOW, cvSetup } from './setup.js';
 
 const [trainFile, modelsArg, initsArg] = process.argv.slice(2);
 if (!trainFile || !modelsArg) throw new Error('usage: nets-cv.ts TRAIN_FILE MODEL[,MODEL] [INIT[,INIT]]');
@@ -28,25 +27,8 @@ const models = modelsArg.split(',') as RulMemberName[];
 const inits = (initsArg ?? 'keras,torch').split(',');
 const table = await loadCmapss(trainFile);
 await initBackend();
-const prep = RulPreprocessor.fit(table, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS], seed: 42, history: DEFAULT_HISTORY });
-const nS = prep.state.sensors.length;
-const series = prep.transform(table, 125);
-const units = Array.from(series.units);
-const W = 30;
-const win = trainingWindows(series, W);
-const rowAt = new Map<number, number>();
-win.endRows.forEach((r, i) => rowAt.set(r, i));
-const folds = unitFolds(units, 5, 1, 11);
-const cuts = truncationCuts(series.units, series.time, { cutsPerUnit: 10, seed: 5 });
-const d = W * series.nFeatures;
-const gather = (idx: ArrayLike<number>): { x: Float32Array; n: number; shape: number[] } => {
-  const x = new Float32Array(idx.length * d);
-  for (let j = 0; j < idx.length; j++) {
-    const i = idx[j] as number;
-    x.set(win.samples.x.subarray(i * d, (i + 1) * d), j * d);
-  }
-  return { x, n: idx.length, shape: [W, series.nFeatures] };
-};
+const W = CV_WINDOW;
+const { nS, win, rowAt, folds, cuts, gather } = cvSetup(table);
 
 for (const name of models) {
   for (const init of inits) {
