@@ -78,6 +78,18 @@ function adamWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
 
 let registered = false;
 
+/** Per-variable learning-rate multipliers ({@link setLearningRateScale}). */
+const lrScales = new WeakMap<tf.Variable, number>();
+
+/**
+ * Train `variable` with `scale` × the optimiser's learning rate in every {@link FusedAdam} built after
+ * this call. Used to emulate PyTorch's two LSTM biases (`b_ih`, `b_hh`: the same gradient, hence the
+ * same Adam step, so their sum moves twice as fast) with TF.js's one (./torch-init.ts).
+ */
+export function setLearningRateScale(variable: tf.Variable, scale: number): void {
+  lrScales.set(variable, scale);
+}
+
 /** Register the fused kernel for wasm (idempotent). */
 export function registerAdamKernel(): void {
   if (registered) return;
@@ -90,7 +102,9 @@ export class FusedAdam {
   private readonly m: tf.Tensor[];
   private readonly v: tf.Tensor[];
   private t = 0;
-  private readonly fallback: tf.AdamOptimizer | null;
+  /** tf.train.adam per distinct learning-rate scale (other backends), with the variables it updates. */
+  private readonly fallback: { opt: tf.AdamOptimizer; names: Set<string> }[] | null;
+  private readonly scales: number[];
 
   /**
    * @param vars  the variables to train (in the order gradients are given to {@link step})
@@ -105,7 +119,17 @@ export class FusedAdam {
   ) {
     const fused = tf.getBackend() === 'wasm';
     if (fused) registerAdamKernel();
-    this.fallback = fused ? null : tf.train.adam(lr, beta1, beta2, eps);
+    this.scales = vars.map((x) => lrScales.get(x) ?? 1);
+    if (fused) this.fallback = null;
+    else {
+      const groups = new Map<number, Set<string>>();
+      vars.forEach((x, i) => {
+        const s = this.scales[i] as number;
+        if (!groups.has(s)) groups.set(s, new Set());
+        groups.get(s)?.add(x.name);
+      });
+      this.fallback = [...groups].map(([s, names]) => ({ opt: tf.train.adam(lr * s, beta1, beta2, eps), names }));
+    }
     this.m = fused ? vars.map((x) => tf.keep(tf.zerosLike(x))) : [];
     this.v = fused ? vars.map((x) => tf.keep(tf.zerosLike(x))) : [];
   }
@@ -115,15 +139,14 @@ export class FusedAdam {
    * Resolves to the loss value.
    */
   minimize(f: () => tf.Scalar): number {
-    if (this.fallback) {
-      const l = this.fallback.minimize(f, true, [...this.vars]);
-      const value = l ? (l.dataSync()[0] as number) : NaN;
-      l?.dispose();
-      return value;
-    }
     const { value, grads } = tf.variableGrads(f, [...this.vars]);
     const loss = value.dataSync()[0] as number;
     value.dispose();
+    if (this.fallback) {
+      for (const { opt, names } of this.fallback) opt.applyGradients(Object.entries(grads).flatMap(([name, tensor]) => (names.has(name) ? [{ name, tensor }] : [])));
+      tf.dispose(Object.values(grads));
+      return loss;
+    }
     this.t++;
     const attrs: AdamAttrs = {
       lr: this.lr,
@@ -136,7 +159,9 @@ export class FusedAdam {
     this.vars.forEach((x, i) => {
       const g = grads[x.name];
       if (!g) return;
-      const [xn, mn, vn] = tf.engine().runKernel(KERNEL, { x, m: this.m[i] as tf.Tensor, v: this.v[i] as tf.Tensor, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const s = this.scales[i] as number;
+      const a = s === 1 ? attrs : { ...attrs, lr: this.lr * s };
+      const [xn, mn, vn] = tf.engine().runKernel(KERNEL, { x, m: this.m[i] as tf.Tensor, v: this.v[i] as tf.Tensor, g }, a as unknown as tf.NamedAttrMap) as tf.Tensor[];
       x.assign(xn as tf.Tensor);
       xn?.dispose();
       (this.m[i] as tf.Tensor).dispose();
@@ -149,7 +174,7 @@ export class FusedAdam {
   }
 
   dispose(): void {
-    this.fallback?.dispose();
+    for (const f of this.fallback ?? []) f.opt.dispose();
     tf.dispose([...this.m, ...this.v]);
   }
 }

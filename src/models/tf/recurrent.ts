@@ -8,6 +8,7 @@ import { DataError } from '../../core/errors.js';
 import { registerEstimator } from '../estimator.js';
 import { tf } from './backend.js';
 import { fusedGruLayer, fusedLstmLayer } from './kernels/fused-rnn-layers.js';
+import { setLearningRateScale } from './adam.js';
 import { NeuralEstimator, loadNeuralEstimator, registerNeuralKind, type BuildContext, type NeuralOptions } from './neural-estimator.js';
 import { enumOption, intListOption } from './options.js';
 import { INIT_SCHEMES, setTorchRecurrentBias, torchBias, torchKernel, torchUniform, type InitScheme } from './torch-init.js';
@@ -22,7 +23,8 @@ export interface RecurrentOptions extends NeuralOptions {
    * Weight initialisation ['keras']: TF.js's defaults (Glorot-uniform input kernels, orthogonal recurrent
    * kernels, zero biases; He-uniform dense ReLU layers); or 'torch', PyTorch's defaults (recurrent layers:
    * every weight U(±1/√H), bias the sum of two U(±1/√H) as PyTorch's b_ih + b_hh; dense layers:
-   * U(±1/√fanIn) kernels and biases; ./torch-init.ts).
+   * U(±1/√fanIn) kernels and biases; ./torch-init.ts). With 'torch' the LSTM also trains like nn.LSTM's
+   * two biases: its bias takes twice the Adam step (their sum's step; ./adam.ts setLearningRateScale).
    */
   readonly init?: InitScheme;
 }
@@ -66,7 +68,13 @@ abstract class RecurrentNet extends NeuralEstimator {
         kernelRegularizer: ctx.kernelRegularizer,
       });
       m.add(layer);
-      if (torch) setTorchRecurrentBias(layer, units, ctx.seeds);
+      if (torch) {
+        setTorchRecurrentBias(layer, units, ctx.seeds);
+        // nn.LSTM's b_ih + b_hh: one bias trained at twice the step is the same function and the same
+        // Adam trajectory (both biases always get the same gradient). Not for the GRU: PyTorch's b_hn
+        // sits inside the reset gate's product, which TF.js's GRU cell does not have.
+        if (this.kind === 'lstm') setLearningRateScale(layer.weights[2]?.read() as tf.Variable, 2);
+      }
     });
     let fanIn = this.units[this.units.length - 1] as number;
     for (const units of this.dense) {
