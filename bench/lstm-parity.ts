@@ -22,7 +22,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/random.js';
-import { loadCmapss, loadCmapssRul } from '../src/io/datasets/cmapss.js';
 import { initBackend, tf } from '../src/models/tf/backend.js';
 import { FusedAdam } from '../src/models/tf/adam.js';
 import { LSTM } from '../src/models/tf/index.js';
@@ -30,8 +29,7 @@ import type { fusedLstmLayer } from '../src/models/tf/kernels/fused-rnn-layers.j
 import { weightedLoss } from '../src/models/tf/loss.js';
 import { SeedSource, type BuildContext } from '../src/models/tf/neural-estimator.js';
 import type { InitScheme } from '../src/models/tf/torch-init.js';
-import { CMAPSS_SETTINGS } from '../src/tasks/rul/rul.js';
-import { RulPreprocessor, finalWindows, trainingWindows } from '../src/tasks/rul/data.js';
+import { fd001Windows } from './fd001-windows.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = process.env.SHOPFLOOR_DATA ?? path.resolve(here, '../../shared/data');
@@ -67,12 +65,7 @@ function standardise(x: Float32Array, f: number, mean: Float64Array, std: Float6
 
 async function main(): Promise<void> {
   await initBackend({ backend: BACKEND });
-  const train = await loadCmapss(path.join(DATA, 'cmapss/train_FD001.txt'));
-  const test = await loadCmapss(path.join(DATA, 'cmapss/test_FD001.txt'));
-  const truth = await loadCmapssRul(path.join(DATA, 'cmapss/RUL_FD001.txt'));
-  const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS] });
-  const tw = trainingWindows(prep.transform(train, CAP), W);
-  const te = finalWindows(prep.transform(test), W);
+  const { prep, tw, te, truth } = await fd001Windows(DATA, W, CAP);
   const F = prep.sensors.length;
   const n = tw.samples.n;
   const d = W * F;

@@ -22,7 +22,6 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCmapss, loadCmapssRul } from '../src/io/datasets/cmapss.js';
 import { rmse, phmScore } from '../src/evaluation/metrics.js';
 import { backendInfo, initBackend } from '../src/models/tf/backend.js';
 import { LSTM } from '../src/models/tf/index.js';
@@ -30,8 +29,7 @@ import type { Estimator } from '../src/models/estimator.js';
 import type { InitScheme } from '../src/models/tf/torch-init.js';
 import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
 import { DEFAULT_INIT } from '../src/tasks/rul/models.js';
-import { CMAPSS_SETTINGS } from '../src/tasks/rul/rul.js';
-import { RulPreprocessor, finalWindows, trainingWindows } from '../src/tasks/rul/data.js';
+import { fd001Windows } from './fd001-windows.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = process.env.SHOPFLOOR_DATA ?? path.resolve(here, '../../shared/data');
@@ -59,12 +57,7 @@ const PUBLISHED = [
 
 async function main(): Promise<void> {
   await initBackend();
-  const train = await loadCmapss(path.join(DATA, 'cmapss/train_FD001.txt'));
-  const test = await loadCmapss(path.join(DATA, 'cmapss/test_FD001.txt'));
-  const truth = await loadCmapssRul(path.join(DATA, 'cmapss/RUL_FD001.txt'));
-  const prep = RulPreprocessor.fit(train, { unit: 'unit', time: 'cycle', settings: [...CMAPSS_SETTINGS] });
-  const tw = trainingWindows(prep.transform(train, CAP), W);
-  const te = finalWindows(prep.transform(test), W);
+  const { prep, tw, te, truth } = await fd001Windows(DATA, W, CAP);
   const F = prep.sensors.length;
   if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
   const dir = KEEP_DIR ?? mkdtempSync(path.join(tmpdir(), 'rul-bench-'));
