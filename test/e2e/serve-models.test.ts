@@ -242,6 +242,33 @@ describe('RUL deployment', () => {
     expect(life2.map((p) => p.t)).toEqual(off.t.map((t) => t + shift));
     expect(life2.map((p) => p.score)).toEqual(off.rul);
   });
+  it('a network ensemble (cnn1d on sensors + history channels, lstm, gru on sensors) scores live as offline: one window at a time = the offline batch', async () => {
+    // Networks run through tfjs (wasm): the service predicts each new window alone, offline predicts
+    // every window in one batch — the stored RUL must still be the offline one.
+    const netDir = path.join(dir, 'rul-net');
+    await trainRul({ data: path.join(dir, 'rtf.csv'), format: 'csv', unit: 'unit', time: 'cycle', settings: [], out: netDir, model: 'ensemble', members: ['cnn1d:all', 'lstm:sensors', 'gru:sensors'], window: WINDOW, settingsOverride: { epochs: 2, patience: 1 }, seed: 1 });
+    const model = await loadRulModel(netDir);
+    expect(model.manifest.members.map((m) => `${m.name}:${m.channels}`)).toEqual(['cnn1d:all', 'lstm:sensors', 'gru:sensors']);
+    const r = await call('POST', '/models', { dir: netDir, name: 'rul-net' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ task: 'rul', kind: 'ensemble', window: WINDOW });
+    await call('PUT', '/assets/engine-net', { site: 'plant', type: 'engine-net' });
+    for (const s of rulInputs) await call('PUT', `/assets/engine-net/sensors/${s}`, {});
+    expect((await call('POST', '/assets/engine-net/deployments', { modelId: Number(r.body.id) })).status).toBe(201);
+    const ts = rulUnit.numeric('timestamp');
+    // One MQTT message per cycle: every full window is scored on its own.
+    for (let i = 0; i < rulUnit.nRows; i++) {
+      const msg: Record<string, number> = { t: ts[i] as number };
+      for (const c of rulInputs) msg[c] = rulUnit.numeric(c)[i] as number;
+      await client.publishAsync('shopfloor/plant/engine-net', JSON.stringify(msg), { qos: 1 });
+    }
+    const got = await predictionsOf('engine-net');
+    const off = await offlineRul(netDir);
+    expect(got.map((p) => p.t)).toEqual(off.t);
+    expect(got.map((p) => p.score)).toEqual(off.rul);
+    // Not a constant: the networks' RUL moves over the unit's life.
+    expect(Math.max(...off.rul) - Math.min(...off.rul)).toBeGreaterThan(1);
+  }, 120_000);
   it('/predict on a RUL deployment answers 409 SF_MODEL_TASK', async () => {
     const r = await call('POST', '/assets/engine-13/predict', { features: { s1: 1 } });
     expect(r.status).toBe(409);
