@@ -3,7 +3,8 @@
  * members and their blends: chooses the networks' input channels (`--net-inputs`) and the default
  * ensemble on validation only (docs/rul.md, "Nets with the unit-history channels").
  *
- * A member spec is `gbdt` or `NET:CHANNELS` (NET cnn1d|lstm|gru|transformer, CHANNELS sensors|all).
+ * A member spec is `gbdt` or `NET:CHANNELS[:INIT]` (NET cnn1d|lstm|gru|transformer, CHANNELS sensors|all,
+ * INIT keras|torch for cnn1d/lstm/gru; without it the RUL task's DEFAULT_INIT).
  * Per fold (unitFolds seed 11; 100 FD001 units, 20 held out per fold):
  * - a network is trained as `shopfloor train --task rul --model NET --net-inputs CHANNELS` trains it:
  *   default member options (seed 42 + fold), early stopping with best-weights restore on 20 % of the
@@ -26,7 +27,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadCmapss } from '../../src/io/datasets/cmapss.js';
 import { Rng } from '../../src/core/random.js';
-import { initBackend } from '../../src/models/tf/index.js';
+import { initBackend, INIT_SCHEMES, type InitScheme } from '../../src/models/tf/index.js';
 import type { NeuralEstimator } from '../../src/models/tf/neural-estimator.js';
 import { groupSplit } from '../../src/preprocess/splits.js';
 import { createMember, defaultMemberOptions, memberInput, NET_INPUTS, type NetInputs, type RulMemberName } from '../../src/tasks/rul/models.js';
@@ -68,9 +69,11 @@ for (const spec of specs) {
     console.error(`${spec}: predictions already in ${predsFile}, not retrained`);
     continue;
   }
-  const [name, ch] = spec.split(':') as [RulMemberName, string | undefined];
+  const [name, ch, initArg] = spec.split(':') as [RulMemberName, string | undefined, string | undefined];
   const channels = (ch ?? 'sensors') as NetInputs;
   if (name !== 'gbdt' && !NET_INPUTS.includes(channels)) throw new Error(`${spec}: channels must be one of ${NET_INPUTS.join(', ')}`);
+  if (initArg !== undefined && !(INIT_SCHEMES as readonly string[]).includes(initArg)) throw new Error(`${spec}: init must be one of ${INIT_SCHEMES.join(', ')}`);
+  const init = initArg as InitScheme | undefined;
   if (name !== 'gbdt' && !backend) {
     await initBackend();
     backend = true;
@@ -99,7 +102,7 @@ for (const spec of specs) {
       );
       const inner = Array.from(split.train, (j) => tr[j] as number);
       const stop = Array.from(split.test, (j) => tr[j] as number);
-      const est = createMember(name, defaultMemberOptions(name, { seed: 42 + fi })) as unknown as NeuralEstimator;
+      const est = createMember(name, defaultMemberOptions(name, { seed: 42 + fi, ...(init ? { init } : {}) })) as unknown as NeuralEstimator;
       await est.fit(memberInput('windows', gather(inner), W, nS, channels), Float64Array.from(inner, (i) => win.y[i] as number), {
         validation: { x: memberInput('windows', gather(stop), W, nS, channels), y: Float64Array.from(stop, (i) => win.y[i] as number) },
       });

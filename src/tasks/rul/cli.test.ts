@@ -30,6 +30,18 @@ function fakeCtx(): CommandContext & { results: unknown[]; infos: string[]; warn
   };
 }
 
+/** A small simulated run-to-failure CSV (written once) and the train arguments that write model `name`. */
+let smallCsv: string | undefined;
+function smallTrainArgs(name: string): { out: string; base: string[] } {
+  if (!smallCsv) {
+    const sim = simulateRunToFailure({ seed: 9, units: 12, testUnits: 4, sensors: 4, conditions: 1 });
+    smallCsv = path.join(dir, 'train-small.csv');
+    writeCsv(smallCsv, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
+  }
+  const out = path.join(dir, name);
+  return { out, base: ['--data', smallCsv, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--window', '10'] };
+}
+
 describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
   it('parses the documented options, trains, evaluates and returns the JSON document', async () => {
     const sim = simulateRunToFailure({ seed: 8, units: 24, testUnits: 12, sensors: 6, conditions: 1 });
@@ -73,11 +85,7 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
   });
 
   it('--init: recorded in the member options of a net; rejected for a model without a net', async () => {
-    const sim = simulateRunToFailure({ seed: 9, units: 12, testUnits: 4, sensors: 4, conditions: 1 });
-    const train = path.join(dir, 'train-init.csv');
-    writeCsv(train, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
-    const out = path.join(dir, 'm-init');
-    const base = ['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--window', '10'];
+    const { out, base } = smallTrainArgs('m-init');
     await runTrainRul(parseArgs([...base, '--model', 'cnn1d', '--epochs', '1', '--init', 'torch'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx());
     const { loadRulModel } = await import('./rul.js');
     expect((await loadRulModel(out)).manifest.members[0]?.options.init).toBe('torch');
@@ -86,11 +94,7 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
   }, 60_000);
 
   it('--net-inputs: recorded per network member; rejected for gbdt alone and for unknown values', async () => {
-    const sim = simulateRunToFailure({ seed: 9, units: 12, testUnits: 4, sensors: 4, conditions: 1 });
-    const train = path.join(dir, 'train-ni.csv');
-    writeCsv(train, sim.train.drop(['timestamp', 'condition', 'health_index', 'rul', 'op_setting_1', 'op_setting_2', 'op_setting_3']));
-    const out = path.join(dir, 'm-ni');
-    const base = ['--data', train, '--format', 'csv', '--unit', 'unit', '--time', 'cycle', '--out', out, '--window', '10'];
+    const { out, base } = smallTrainArgs('m-ni');
     await runTrainRul(parseArgs([...base, '--model', 'cnn1d', '--epochs', '1', '--net-inputs', 'all'], RUL_TRAIN_OPTIONS, 'train'), fakeCtx());
     const { loadRulModel } = await import('./rul.js');
     expect((await loadRulModel(out)).manifest.members[0]?.channels).toBe('all');
