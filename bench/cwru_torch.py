@@ -15,11 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from torch_train import load, train
+
 torch.set_num_threads(1)
-
-
-def load(d, name, shape):
-    return np.fromfile(f"{d}/{name}.f32", dtype=np.float32).reshape(shape)
 
 
 class WDCNN(nn.Module):
@@ -75,20 +73,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=meta["learningRate"])
     xt = torch.from_numpy(xtr)
     yt = torch.from_numpy(ytr)
-    g = torch.Generator().manual_seed(meta["seed"])
-    loss_fn = nn.CrossEntropyLoss()
-    epoch_s = []
-    for _ in range(meta["epochs"]):
-        t0 = time.perf_counter()
-        net.train()
-        perm = torch.randperm(len(xt), generator=g)
-        for i in range(0, len(xt), meta["batchSize"]):
-            idx = perm[i : i + meta["batchSize"]]
-            opt.zero_grad()
-            loss = loss_fn(net(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        epoch_s.append(time.perf_counter() - t0)
+    epoch_s = train(net, opt, nn.CrossEntropyLoss(), xt, yt, meta["epochs"], meta["batchSize"], meta["seed"])
     net.eval()
     with torch.no_grad():
         pred = net(torch.from_numpy(xte)).argmax(1).numpy()

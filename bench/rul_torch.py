@@ -16,17 +16,14 @@ import json
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 from torch import nn
 
+from torch_train import load, train
+
 torch.set_num_threads(1)
-
-
-def load(d, name, shape):
-    return np.fromfile(f"{d}/{name}.f32", dtype=np.float32).reshape(shape)
 
 
 class DCNN(nn.Module):
@@ -122,19 +119,7 @@ def main():
         opt = torch.optim.Adam([q for q in net.parameters() if q.requires_grad], lr=meta["learningRate"], eps=float(os.environ.get("RUL_TORCH_EPS", "1e-8")))
         xt = torch.from_numpy(xtr)
         yt = torch.from_numpy((ytr - ym) / ys)
-        g = torch.Generator().manual_seed(seed)
-        epoch_s = []
-        for _ in range(meta["epochs"]):
-            t0 = time.perf_counter()
-            net.train()
-            perm = torch.randperm(len(xt), generator=g)
-            for i in range(0, len(xt), meta["batchSize"]):
-                idx = perm[i : i + meta["batchSize"]]
-                opt.zero_grad()
-                loss = torch.mean((net(xt[idx]) - yt[idx]) ** 2)
-                loss.backward()
-                opt.step()
-            epoch_s.append(time.perf_counter() - t0)
+        epoch_s = train(net, opt, lambda p, y: torch.mean((p - y) ** 2), xt, yt, meta["epochs"], meta["batchSize"], seed)
         net.eval()
         with torch.no_grad():
             p = net(torch.from_numpy(xte)).numpy() * ys + ym
