@@ -73,7 +73,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=meta["learningRate"])
     xt = torch.from_numpy(xtr)
     yt = torch.from_numpy(ytr)
-    epoch_s = train(net, opt, nn.CrossEntropyLoss(), xt, yt, meta["epochs"], meta["batchSize"], meta["seed"])
+    epoch_s = train(net, opt, nn.CrossEntropyLoss(), xt, yt, meta["epochs"], meta["batchSize"], meta["seed"])["epoch_s"]
     net.eval()
     with torch.no_grad():
         pred = net(torch.from_numpy(xte)).argmax(1).numpy()

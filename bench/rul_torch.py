@@ -100,6 +100,16 @@ def main():
     ytr = load(d, "ytrain", (meta["nTrain"],))
     xte = load(d, "xtest", (meta["nTest"], s, f))
     yte = load(d, "ytest", (meta["nTest"],))
+    # Early stopping (meta.patience > 0): the windows of the validation units (valIdx.i32, chosen by the
+    # TypeScript side) are held out of training and only measure the validation loss per epoch.
+    patience = int(meta.get("patience", 0))
+    xva = yva = None
+    if patience > 0:
+        vi = np.fromfile(f"{d}/valIdx.i32", dtype=np.int32)
+        keep = np.ones(len(xtr), dtype=bool)
+        keep[vi] = False
+        xva, yva = xtr[vi], ytr[vi]
+        xtr, ytr = xtr[keep], ytr[keep]
     # Standardise inputs per feature and the target with training statistics (as NeuralEstimator does).
     mu = xtr.reshape(-1, f).mean(0)
     sd = xtr.reshape(-1, f).std(0)
@@ -107,6 +117,7 @@ def main():
     xtr = (xtr - mu) / sd
     xte = (xte - mu) / sd
     ym, ys = float(ytr.mean()), float(ytr.std())
+    val = None if xva is None else (torch.from_numpy((xva - mu) / sd), torch.from_numpy((yva - ym) / ys))
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": {}}
     seed = int(os.environ.get("RUL_TORCH_SEED", meta["seed"]))
     for name in meta["models"]:
@@ -119,7 +130,7 @@ def main():
         opt = torch.optim.Adam([q for q in net.parameters() if q.requires_grad], lr=meta["learningRate"], eps=float(os.environ.get("RUL_TORCH_EPS", "1e-8")))
         xt = torch.from_numpy(xtr)
         yt = torch.from_numpy((ytr - ym) / ys)
-        epoch_s = train(net, opt, lambda p, y: torch.mean((p - y) ** 2), xt, yt, meta["epochs"], meta["batchSize"], seed)
+        fit = train(net, opt, lambda p, y: torch.mean((p - y) ** 2), xt, yt, meta["epochs"], meta["batchSize"], seed, val, patience)
         net.eval()
         with torch.no_grad():
             p = net(torch.from_numpy(xte)).numpy() * ys + ym
@@ -127,7 +138,9 @@ def main():
         out["models"][name] = {
             "rmse": float(math.sqrt(np.mean((p - yte) ** 2))),
             "score": phm(yte, p),
-            "secondsPerEpoch": float(np.median(epoch_s)),
+            "secondsPerEpoch": float(np.median(fit["epoch_s"])),
+            "epochs": fit["epochs"],
+            "bestEpoch": fit["best_epoch"],
             "parameters": int(sum(q.numel() for q in net.parameters() if q.requires_grad)),
         }
     print(json.dumps(out))
