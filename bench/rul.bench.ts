@@ -12,6 +12,7 @@
  *   npx tsx bench/rul.bench.ts            (RUL_BENCH_EPOCHS=3, RUL_BENCH_MODELS=cnn1d,lstm, RUL_BENCH_SEED=42,
  *                                          RUL_BENCH_INIT=keras|torch, RUL_BENCH_RESULT=file, RUL_BENCH_DIR=dir to keep
  *                                          the window files, RUL_BENCH_PATIENCE=P for early stopping, see below;
+ *                                          RUL_BENCH_THREADS=1|2 kernel threads [cores];
  *                                          peer: RUL_TORCH_INIT=glorot, RUL_TORCH_EPS,
  *                                          RUL_TORCH_BIAS=one|two, see bench/rul_torch.py; RUL_BENCH_PEER=0 skips it)
  *
@@ -67,7 +68,9 @@ const PUBLISHED = [
 ] as const;
 
 async function main(): Promise<void> {
-  await initBackend();
+  // RUL_BENCH_THREADS=1: one kernel thread (e.g. while another bench shares the cores; results are
+  // bit-identical either way, the kernels split batches in fixed halves).
+  await initBackend(process.env.RUL_BENCH_THREADS ? { threads: Number(process.env.RUL_BENCH_THREADS) } : {});
   const { prep, tw, te, truth } = await fd001Windows(DATA, W, CAP);
   const F = prep.sensors.length;
   if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
