@@ -82,7 +82,7 @@ export interface TrainRulOptions extends RulDataOptions {
   readonly out: string;
   /** ['gbdt'] or any of {@link RUL_MODELS}. */
   readonly model?: RulModelName;
-  /** Ensemble members (models.ts parseMembers specs, e.g. cnn1d:all) [DEFAULT_ENSEMBLE: gru, gru]. */
+  /** Ensemble members (models.ts parseMembers specs, e.g. cnn1d:all) [DEFAULT_ENSEMBLE: gru, gru, gru]. */
   readonly members?: readonly string[];
   /** Window length in cycles, for every member [per member: see defaultMemberWindow — 30]. */
   readonly window?: number;
