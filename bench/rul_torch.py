@@ -4,7 +4,8 @@ the very windows the TypeScript side wrote (float32 files), with the same batch 
 single-threaded wasm backend. Prints one JSON document: per model, test RMSE at the last cycle of each
 test unit (clamped to [0, cap]), PHM08 score and seconds per epoch.
 
-Usage: /usr/bin/python3 bench/rul_torch.py DIR   (DIR holds meta.json and the .f32 files)
+Usage: /usr/bin/python3 bench/rul_torch.py DIR   (DIR holds meta.json and the .f32 files; with
+  meta.patience > 0 also valIdx.i32, the validation windows: early stopping as bench/rul.bench.ts says)
   RUL_TORCH_INIT=glorot   TF.js's initialisation instead of PyTorch's defaults
   RUL_TORCH_EPS=1e-8      Adam ε (PyTorch's default 1e-8; TF.js and shopfloor use 1e-7)
   RUL_TORCH_BIAS=two      one: each LSTM's b_hh folded into b_ih at initialisation and frozen, so every
