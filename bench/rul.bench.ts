@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { rmse, phmScore } from '../src/evaluation/metrics.js';
 import { backendInfo, initBackend } from '../src/models/tf/backend.js';
 import { LSTM } from '../src/models/tf/index.js';
-import type { Estimator, Samples } from '../src/models/estimator.js';
+import { takeSamples, type Estimator, type Samples } from '../src/models/estimator.js';
 import type { InitScheme } from '../src/models/tf/torch-init.js';
 import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
 import { DEFAULT_INIT } from '../src/tasks/rul/models.js';
@@ -87,12 +87,7 @@ async function main(): Promise<void> {
       path.join(dir, 'meta.json'),
       JSON.stringify({ steps: W, features: F, nTrain: tw.samples.n, nTest: te.samples.n, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: SEED, cap: CAP, models: MODELS, patience: PATIENCE }),
     );
-    const size = W * F;
-    const part = (idx: Int32Array): { x: Samples; y: Float64Array } => {
-      const x = new Float32Array(idx.length * size);
-      idx.forEach((i, r) => x.set(tw.samples.x.subarray(i * size, (i + 1) * size), r * size));
-      return { x: { x, n: idx.length, shape: tw.samples.shape }, y: Float64Array.from(idx, (i) => tw.y[i] as number) };
-    };
+    const part = (idx: Int32Array): { x: Samples; y: Float64Array } => ({ x: takeSamples(tw.samples, idx), y: Float64Array.from(idx, (i) => tw.y[i] as number) });
     const fitPart = split ? part(split.train) : { x: tw.samples, y: Float64Array.from(tw.y) };
     const valPart = split ? part(split.test) : null;
     const ours: Record<string, { rmse: number; score: number; secondsPerEpoch: number; parameters: number; epochs: number; bestEpoch: number }> = {};

@@ -17,25 +17,25 @@ import re
 import sys
 
 
+def read(dirs, prefix, models_of):
+    """{model: {seed: result}} from every DIR/PREFIX-SEED.json; `models_of(doc)` gives (model, result)
+    pairs. Files that are empty or not yet complete (a run still going) are skipped."""
+    found = {}
+    for d in dirs:
+        for f in glob.glob(os.path.join(d, f"{prefix}-*.json")):
+            seed = int(re.search(rf"{prefix}-(\d+)\.json$", f).group(1))
+            try:
+                pairs = list(models_of(json.load(open(f))))
+            except (ValueError, KeyError):
+                continue
+            for m, v in pairs:
+                found.setdefault(m, {})[seed] = v
+    return found
+
+
 def main():
-    ours, torch = {}, {}
-    for d in sys.argv[1:]:
-        for f in glob.glob(os.path.join(d, "ours-*.json")):
-            seed = int(re.search(r"ours-(\d+)\.json$", f).group(1))
-            try:
-                rows = json.load(open(f))["rows"]
-            except (ValueError, KeyError):
-                continue
-            for r in rows:
-                ours.setdefault(r["model"], {})[seed] = r["shopfloor"]
-        for f in glob.glob(os.path.join(d, "torch-*.json")):
-            seed = int(re.search(r"torch-(\d+)\.json$", f).group(1))
-            try:
-                models = json.load(open(f))["models"]
-            except (ValueError, KeyError):
-                continue
-            for m, v in models.items():
-                torch.setdefault(m, {})[seed] = v
+    ours = read(sys.argv[1:], "ours", lambda doc: ((r["model"], r["shopfloor"]) for r in doc["rows"]))
+    torch = read(sys.argv[1:], "torch", lambda doc: doc["models"].items())
     out = {}
     for model in sorted(ours):
         seeds = sorted(set(ours[model]) & set(torch.get(model, {})))

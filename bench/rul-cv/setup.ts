@@ -1,3 +1,4 @@
+import { takeSamples, type Samples } from '../../src/models/estimator.js';
 /**
  * The fixed setup shared by the test-like CV scripts (nets-cv.ts, blend-cv.ts, ens-cv.ts): C-MAPSS
  * train file → RulPreprocessor with the default unit-history channels (seed 42), capped series,
@@ -19,16 +20,8 @@ export function cvSetup(table: Table) {
   /** training-window index of each window's end row */
   const rowAt = new Map<number, number>();
   win.endRows.forEach((r, i) => rowAt.set(r, i));
-  const d = CV_WINDOW * series.nFeatures;
   /** The windows `idx` as one Samples block [n, window, features]. */
-  const gather = (idx: ArrayLike<number>): { x: Float32Array; n: number; shape: number[] } => {
-    const x = new Float32Array(idx.length * d);
-    for (let j = 0; j < idx.length; j++) {
-      const i = idx[j] as number;
-      x.set(win.samples.x.subarray(i * d, (i + 1) * d), j * d);
-    }
-    return { x, n: idx.length, shape: [CV_WINDOW, series.nFeatures] };
-  };
+  const gather = (idx: ArrayLike<number>): Samples => takeSamples(win.samples, idx);
   return {
     prep,
     /** sensor channels (the history channels follow them) */

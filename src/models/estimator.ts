@@ -134,3 +134,14 @@ export function sampleSize(s: Samples): number {
   for (const d of s.shape) k *= d;
   return k;
 }
+
+/** The samples at positions `idx` of `s`, in that order, as a new block (e.g. the training part of a split). */
+export function takeSamples(s: Samples, idx: ArrayLike<number>): Samples {
+  const d = sampleSize(s);
+  const x = new Float32Array(idx.length * d);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k] as number;
+    x.set(s.x.subarray(i * d, (i + 1) * d), k * d);
+  }
+  return { x, n: idx.length, shape: [...s.shape] };
+}

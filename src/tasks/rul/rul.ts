@@ -21,7 +21,7 @@ import type { Table } from '../../core/table.js';
 import { readCsv } from '../../io/csv/index.js';
 import { loadCmapss, loadCmapssRul } from '../../io/datasets/cmapss.js';
 import { writeFileAtomic } from '../../io/write.js';
-import { estimatorLoader, type Estimator, type Samples } from '../../models/estimator.js';
+import { estimatorLoader, takeSamples, type Estimator, type Samples } from '../../models/estimator.js';
 import '../../models/trees/index.js';
 import '../../models/tf/index.js';
 import '../../models/tf/transformer.js';
@@ -196,14 +196,6 @@ async function readSeries(o: RulDataOptions, format: RulFormat): Promise<{ table
   return { table: await readCsv(o.data, { schema: { [o.unit]: 'categorical' } }), unit: o.unit, time: o.time };
 }
 
-function gather(s: Samples, idx: Int32Array): Samples {
-  let d = 1;
-  for (const k of s.shape) d *= k;
-  const x = new Float32Array(idx.length * d);
-  idx.forEach((i, k) => x.set(s.x.subarray(i * d, (i + 1) * d), k * d));
-  return { x, n: idx.length, shape: [...s.shape] };
-}
-
 /**
  * Train a RUL model and write its directory.
  * @example await trainRul({ data: 'train_FD001.txt', out: 'rul-model', model: 'gbdt' });
@@ -254,8 +246,8 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const series = prep.transform(table, cap);
   const win = trainingWindows(series, window, minHistory);
   const split = groupSplit(win.units, { testFraction: valFraction, seed });
-  const trainW = gather(win.samples, split.train);
-  const valW = gather(win.samples, split.test);
+  const trainW = takeSamples(win.samples, split.train);
+  const valW = takeSamples(win.samples, split.test);
   const yTrain = Float64Array.from(split.train, (i) => win.y[i] as number);
   const yVal = Float64Array.from(split.test, (i) => win.y[i] as number);
   const nUnits = new Set(win.units).size;

@@ -14,7 +14,6 @@ import { kernelModule, kernelThreads, kernelsUnavailable, setKernelThreads, type
  * sizes that are not multiples of 4).
  */
 
-
 type Kind = 'lstm' | 'gru';
 
 interface Case {
