@@ -3,9 +3,10 @@
  * members and their blends: chooses the networks' input channels (`--net-inputs`) and the default
  * ensemble on validation only (docs/rul.md, "Nets with the unit-history channels").
  *
- * A member spec is `gbdt` or `NET:CHANNELS[:INIT][@K]` (NET cnn1d|lstm|gru|transformer, CHANNELS sensors|all,
- * INIT keras|torch for cnn1d/lstm/gru, without it the RUL task's DEFAULT_INIT; @K: the K-th copy of the
- * member in an ensemble, seed + 1000·K as trainRul seeds repeated members).
+ * A member spec is `gbdt` or `NET:CHANNELS[:INIT][+KEY=VALUE…][@K]` (NET cnn1d|lstm|gru|transformer,
+ * CHANNELS sensors|all, INIT keras|torch for cnn1d/lstm/gru, without it the RUL task's DEFAULT_INIT;
+ * KEY lr|epochs|patience|batch overrides that member setting, as `shopfloor train --learning-rate …`
+ * would; @K: the K-th copy of the member in an ensemble, seed + 1000·K as trainRul seeds repeated members).
  * Per fold (unitFolds seed 11; 100 FD001 units, 20 held out per fold):
  * - a network is trained as `shopfloor train --task rul --model NET --net-inputs CHANNELS` trains it:
  *   default member options (seed 42 + fold), early stopping with best-weights restore on 20 % of the
@@ -73,7 +74,16 @@ for (const spec of specs) {
   const [base, copyArg] = spec.split('@') as [string, string | undefined];
   const copy = Number(copyArg ?? 0);
   if (!Number.isInteger(copy) || copy < 0) throw new Error(`${spec}: @K must be a non-negative integer`);
-  const [name, ch, initArg] = base.split(':') as [RulMemberName, string | undefined, string | undefined];
+  const [netPart, ...overrides] = base.split('+');
+  const [name, ch, initArg] = (netPart as string).split(':') as [RulMemberName, string | undefined, string | undefined];
+  const settings: Partial<Record<'learningRate' | 'epochs' | 'patience' | 'batchSize', number>> = {};
+  const keys = { lr: 'learningRate', epochs: 'epochs', patience: 'patience', batch: 'batchSize' } as const;
+  for (const o of overrides) {
+    const [k, v] = o.split('=');
+    const key = keys[k as keyof typeof keys];
+    if (!key || !(Number(v) > 0)) throw new Error(`${spec}: expected +KEY=VALUE with KEY one of ${Object.keys(keys).join(', ')} and a positive number; got '+${o}'`);
+    settings[key] = Number(v);
+  }
   const channels = (ch ?? 'sensors') as NetInputs;
   if (name !== 'gbdt' && !NET_INPUTS.includes(channels)) throw new Error(`${spec}: channels must be one of ${NET_INPUTS.join(', ')}`);
   if (initArg !== undefined && !(INIT_SCHEMES as readonly string[]).includes(initArg)) throw new Error(`${spec}: init must be one of ${INIT_SCHEMES.join(', ')}`);
@@ -83,6 +93,7 @@ for (const spec of specs) {
     backend = true;
   }
   const t0 = performance.now();
+  const seedOf = (fold: number): number => 42 + fold + 1000 * copy;
   const pred: number[] = [];
   const perFold: Record<string, number>[] = [];
   for (const [fi, held] of folds.entries()) {
@@ -94,7 +105,7 @@ for (const spec of specs) {
     let p: Float64Array;
     let info: Record<string, number> = {};
     if (name === 'gbdt') {
-      const g = createMember('gbdt', { ...defaultMemberOptions('gbdt', { seed: 42 + fi + 1000 * copy }), nEstimators: rounds });
+      const g = createMember('gbdt', { ...defaultMemberOptions('gbdt', { seed: seedOf(fi), ...settings }), nEstimators: rounds });
       await g.fit(memberInput('window-features', gather(tr), W, nS), Float64Array.from(tr, (i) => win.y[i] as number));
       p = await g.predict(memberInput('window-features', xVa, W, nS));
       info = { rounds };
@@ -106,7 +117,7 @@ for (const spec of specs) {
       );
       const inner = Array.from(split.train, (j) => tr[j] as number);
       const stop = Array.from(split.test, (j) => tr[j] as number);
-      const est = createMember(name, defaultMemberOptions(name, { seed: 42 + fi + 1000 * copy, ...(init ? { init } : {}) })) as unknown as NeuralEstimator;
+      const est = createMember(name, defaultMemberOptions(name, { seed: seedOf(fi), ...settings, ...(init ? { init } : {}) })) as unknown as NeuralEstimator;
       await est.fit(memberInput('windows', gather(inner), W, nS, channels), Float64Array.from(inner, (i) => win.y[i] as number), {
         validation: { x: memberInput('windows', gather(stop), W, nS, channels), y: Float64Array.from(stop, (i) => win.y[i] as number) },
       });

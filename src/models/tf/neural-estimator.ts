@@ -145,9 +145,16 @@ export class SeedSource {
   he(): Initializer {
     return tf.initializers.heUniform({ seed: this.next() });
   }
-  /** Orthogonal (Keras's default for recurrent kernels), seeded. */
+  /**
+   * Orthogonal (Keras's default for recurrent kernels), seeded. TF.js warns "Slowness may result" for
+   * any matrix over 2,000 elements, i.e. for every recurrent kernel of 32+ units. Ours are small (64 ×
+   * 256 at the RUL defaults) and initialised once per fit, so the warning only cluttered every LSTM/GRU
+   * build; it is switched off on the instance (other TF.js warnings are untouched).
+   */
   orthogonal(): Initializer {
-    return tf.initializers.orthogonal({ seed: this.next() });
+    const init = tf.initializers.orthogonal({ seed: this.next() });
+    (init as unknown as { ELEMENTS_WARN_SLOW: number }).ELEMENTS_WARN_SLOW = Number.POSITIVE_INFINITY;
+    return init;
   }
 }
 
