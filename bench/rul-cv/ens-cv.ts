@@ -6,7 +6,8 @@
  * A member spec is `gbdt` or `NET:CHANNELS[:INIT][+KEY=VALUE…][@K]` (NET cnn1d|lstm|gru|transformer,
  * CHANNELS sensors|all, INIT keras|torch for cnn1d/lstm/gru, without it the RUL task's DEFAULT_INIT;
  * KEY lr|epochs|patience|batch overrides that member setting, as `shopfloor train --learning-rate …`
- * would; @K: the K-th copy of the member in an ensemble, seed + 1000·K as trainRul seeds repeated members).
+ * would; `+rotate`: copy K early-stops on block K of the rotating hold-out (groupSplit `block`) instead
+ * of the same 20 % of units as every copy; @K: the K-th copy of the member in an ensemble, seed + 1000·K as trainRul seeds repeated members).
  * Per fold (unitFolds seed 11; 100 FD001 units, 20 held out per fold):
  * - a network is trained as `shopfloor train --task rul --model NET --net-inputs CHANNELS` trains it:
  *   default member options (seed 42 + fold), early stopping with best-weights restore on 20 % of the
@@ -78,7 +79,9 @@ for (const spec of specs) {
   const [name, ch, initArg] = (netPart as string).split(':') as [RulMemberName, string | undefined, string | undefined];
   const settings: Partial<Record<'learningRate' | 'epochs' | 'patience' | 'batchSize', number>> = {};
   const keys = { lr: 'learningRate', epochs: 'epochs', patience: 'patience', batch: 'batchSize' } as const;
+  const rotate = overrides.includes('rotate');
   for (const o of overrides) {
+    if (o === 'rotate') continue;
     const [k, v] = o.split('=');
     const key = keys[k as keyof typeof keys];
     if (!key || !(Number(v) > 0)) throw new Error(`${spec}: expected +KEY=VALUE with KEY one of ${Object.keys(keys).join(', ')} and a positive number; got '+${o}'`);
@@ -113,7 +116,7 @@ for (const spec of specs) {
       // Inner split for early stopping, as trainRul: 20 % of the fold's training units.
       const split = groupSplit(
         tr.map((i) => win.units[i] as number | string),
-        { testFraction: 0.2, seed: 42 },
+        { testFraction: 0.2, seed: 42, ...(rotate ? { block: copy } : {}) },
       );
       const inner = Array.from(split.train, (j) => tr[j] as number);
       const stop = Array.from(split.test, (j) => tr[j] as number);

@@ -104,6 +104,25 @@ describe('groupSplit', () => {
   it('needs at least as many groups as parts', () => {
     expect(() => groupSplit(['m1', 'm1', 'm1'])).toThrow(/at least 2 groups \(one per part\), got 1/);
   });
+
+  it('rotates the hold-out over disjoint blocks that together hold every group out once', () => {
+    // 100 units of 1–4 rows each, as C-MAPSS windows per unit
+    const g = Array.from({ length: 100 }, (_, u) => Array.from({ length: 1 + (u % 4) }, () => `u${u}`)).flat();
+    const unitsOf = (p: Int32Array): string[] => [...new Set([...p].map((i) => g[i] as string))].sort();
+    const base = groupSplit(g, { testFraction: 0.2, seed: 3 });
+    expect(groupSplit(g, { testFraction: 0.2, seed: 3, block: 0 })).toEqual(base);
+    const held = [0, 1, 2, 3, 4].map((b) => groupSplit(g, { testFraction: 0.2, seed: 3, block: b }));
+    for (const s of held) {
+      expectPartition([s.train, s.test], g.length);
+      expect(unitsOf(s.test)).toHaveLength(20);
+      for (const u of unitsOf(s.test)) expect(unitsOf(s.train)).not.toContain(u);
+    }
+    const all = held.flatMap((s) => unitsOf(s.test));
+    expect(new Set(all).size).toBe(100); // disjoint blocks covering every unit
+    expect(groupSplit(g, { testFraction: 0.2, seed: 3, block: 5 })).toEqual(base); // wraps around
+    expect(() => groupSplit(g, { testFraction: 0.2, valFraction: 0.1, block: 1 })).toThrow(/no validation part/);
+    expect(() => groupSplit(g, { block: -1 })).toThrow(/block must be a non-negative integer, got -1/);
+  });
 });
 
 describe('timeSplit', () => {

@@ -23,6 +23,14 @@ export interface SplitOptions {
   readonly valFraction?: number;
   /** Seed of the shuffle (default 0). */
   readonly seed?: number;
+  /**
+   * groupSplit only, without a validation part: which block of the seeded group order is the test part
+   * (default 0: the same split as without it). Blocks 0, 1, … are disjoint runs of round(testFraction ×
+   * groups) groups, so floor(1 / testFraction) consecutive blocks hold every group out once (a rotating
+   * hold-out, e.g. for the seeded copies of an ensemble: each early-stops on other groups, and together
+   * they learn from all of them); block b and b + floor(groups / test groups) are the same.
+   */
+  readonly block?: number;
 }
 
 /** Row indices of each part; `val` is empty when no validation part was asked for. */
@@ -222,7 +230,14 @@ export function groupSplit(groups: Labels, options: SplitOptions = {}): SplitRes
   const [nTrain, nVal] = partSizes(rows.length, f.test, f.val, 'groups');
   const order = new Rng(f.seed).permutation(rows.length);
   const take = (from: number, to: number): Int32Array => sorted(Array.from(order.subarray(from, to)).flatMap((g) => rows[g] as number[]));
-  return { train: take(0, nTrain), val: take(nTrain, nTrain + nVal), test: take(nTrain + nVal, rows.length) };
+  const block = options.block ?? 0;
+  if (!(Number.isInteger(block) && block >= 0)) throw new ConfigError(`block must be a non-negative integer, got ${String(block)}.`, { option: 'block', value: block });
+  if (block === 0) return { train: take(0, nTrain), val: take(nTrain, nTrain + nVal), test: take(nTrain + nVal, rows.length) };
+  if (nVal > 0) throw new ConfigError('block: a rotating hold-out has no validation part; leave valFraction at 0.', { option: 'block', value: block });
+  const nTest = rows.length - nTrain;
+  const b = block % Math.floor(rows.length / nTest);
+  const end = rows.length - b * nTest;
+  return { train: sorted([...take(0, end - nTest), ...take(end, rows.length)]), val: new Int32Array(0), test: take(end - nTest, end) };
 }
 
 /**
