@@ -13,7 +13,7 @@ import type { CommandContext, OptionSpec, OptionValues } from '../../cli/command
 import { DEFAULT_CONSTANT_SHARE, DEFAULT_MIN_HISTORY, DEFAULT_RUL_CAP, type HistoryOptions } from './data.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/tf/torch-init.js';
 import { DEFAULT_ENSEMBLE, DEFAULT_INIT, DEFAULT_NET_INPUTS, INIT_MODELS, NET_INPUTS, RUL_MODELS, type NetInputs, type RulModelName } from './models.js';
-import { evaluateRul, trainRul, type RulFormat } from './rul.js';
+import { COPY_HOLDOUTS, DEFAULT_COPY_HOLDOUT, evaluateRul, trainRul, type CopyHoldout, type RulFormat } from './rul.js';
 
 const FORMAT: OptionSpec = { name: 'format', type: 'string', choices: ['cmapss', 'csv'], description: "Input layout: 'cmapss' (NASA train/test_FD00x.txt, plain or gzip) or 'csv' (header; needs --unit and --time). Default: cmapss for *_FD00x.txt names, else csv." };
 const UNIT: OptionSpec = { name: 'unit', type: 'string', description: "Unit (engine, machine) column of a CSV (cmapss: 'unit')." };
@@ -37,6 +37,12 @@ export const RUL_TRAIN_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     choices: [...NET_INPUTS],
     description: `Window channels of the cnn1d/lstm/gru/transformer networks: 'sensors', or 'all' (sensors plus the unit-history channels of --history as extra channels). Default per model: ${Object.entries(DEFAULT_NET_INPUTS).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+  },
+  {
+    name: 'copy-holdout',
+    type: 'string',
+    choices: [...COPY_HOLDOUTS],
+    description: `Repeated networks of an ensemble (e.g. gru,gru,gru): 'same' held-out units for every copy, or 'rotate' (copy k early-stops on the k-th block of units, so together they learn from all units). Default ${DEFAULT_COPY_HOLDOUT}.`,
   },
   { name: 'refit', type: 'string', choices: ['yes', 'no'], description: 'gbdt: after early stopping on the held-out units, train again on all units for the best number of rounds. Default: see docs/rul.md.' },
   { name: 'cap', type: 'number', default: DEFAULT_RUL_CAP, min: 1, max: 100000, description: 'Cap of the piece-wise linear RUL target (cycles).' },
@@ -127,6 +133,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
   const time = str(opts, 'time');
   const history = parseHistory(str(opts, 'history'));
   const refit = str(opts, 'refit');
+  const copyHoldout = str(opts, 'copy-holdout') as CopyHoldout | undefined;
   const netInputs = str(opts, 'net-inputs') as NetInputs | undefined;
   if (netInputs !== undefined) {
     const names = model === 'ensemble' ? (members ?? [...DEFAULT_ENSEMBLE]).map((m) => m.split(':')[0] as string) : [model];
@@ -136,6 +143,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
     ...(netInputs !== undefined ? { netInputs } : {}),
     ...(history !== undefined ? { history } : {}),
     ...(refit ? { refit: refit === 'yes' } : {}),
+    ...(copyHoldout ? { copyHoldout } : {}),
     data: str(opts, 'data') as string,
     out: str(opts, 'out') as string,
     ...(format ? { format } : {}),
@@ -173,6 +181,7 @@ export async function runTrainRul(opts: OptionValues, ctx: CommandContext): Prom
     out,
     `wrote ${r.out}: ${m.model} on ${m.data.units} units (${m.preprocessor.sensors.length} sensors, ${m.preprocessor.nRegimes} regime(s)); ` +
       `validation RMSE ${m.validation.rmse.toFixed(2)} on ${m.validation.units} held-out units` +
+      (m.validation.members !== undefined ? ` (${m.validation.members} of ${m.members.length} members: the rotated copies trained on them)` : '') +
       (m.validation.cuts ? ` (test-like: ${m.validation.cuts.rmse.toFixed(2)} at ${m.validation.cuts.n} cuts)` : '') +
       `; trained in ${m.trainSeconds.toFixed(1)} s`,
   );

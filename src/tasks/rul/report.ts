@@ -51,7 +51,9 @@ export function rulReportHtml(r: RulReportInput): string {
   );
   if (r.scope === 'validation') {
     parts.push(
-      `<p class="note">Validation: every window of the ${m.validation.units} training units held out (grouped by unit) for early stopping, scored against the capped target. ` +
+      `<p class="note">Validation: every window of the ${m.validation.units} training units held out (grouped by unit) for early stopping, scored against the capped target` +
+        (m.validation.members !== undefined ? ` (mean of the ${m.validation.members} member(s) that held these units out; the other copies early-stopped on other units: see the member table)` : '') +
+        `. ` +
         `The standard protocol scores the last cycle of each test unit: run <code>shopfloor evaluate --model DIR --data test_FD00x.txt --rul RUL_FD00x.txt</code>.</p>`,
     );
   }
@@ -95,8 +97,8 @@ export function rulReportHtml(r: RulReportInput): string {
   parts.push('<h2>Model</h2>');
   parts.push(
     table(
-      ['member', 'kind', 'input', 'parameters', 'best epoch/round', 'train s', 'validation RMSE'],
-      m.members.map((x) => [x.name, x.kind, x.input, x.parameters === null ? '—' : String(x.parameters), String(x.bestEpoch), fmt(x.trainSeconds, 1), fmt(x.valRmse, 2)]),
+      ['member', 'kind', 'input', 'parameters', 'best epoch/round', 'train s', 'validation RMSE', 'held-out units'],
+      m.members.map((x) => [x.name, x.kind, x.input, x.parameters === null ? '—' : String(x.parameters), String(x.bestEpoch), fmt(x.trainSeconds, 1), fmt(x.valRmse, 2), x.holdoutBlock ? `block ${x.holdoutBlock}` : 'usual']),
     ),
   );
   parts.push(`<p>Sensors kept: ${p.sensors.map(escapeHtml).join(', ')}.</p>`);

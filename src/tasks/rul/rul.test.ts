@@ -188,6 +188,25 @@ describe("networks reading the unit-history channels (--net-inputs all)", () => 
     await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'ensemble', members: ['gbdt', 'cnn1d:all'], history: null })).rejects.toThrow(/--history is 'none'/);
   }, 60_000);
 
+  it('rotating hold-out: copy k of a repeated net early-stops on block k; copy 0 and the validation stay as with the same hold-out', async () => {
+    const base = { ...csv, data: trainCsv, model: 'ensemble' as const, members: ['gbdt', 'cnn1d', 'cnn1d', 'cnn1d'], window: 12, seed: 4, settingsOverride: { epochs: 2, patience: 1 } };
+    const same = await trainRul({ ...base, out: path.join(dir, 'same') });
+    const rot = await trainRul({ ...base, out: path.join(dir, 'rot'), copyHoldout: 'rotate' });
+    expect(same.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(rot.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, 1, 2]);
+    // gbdt and copy 0 train on the same units as before: same members, same validation RMSE.
+    expect(rot.manifest.members.slice(0, 2).map((m) => m.valRmse)).toEqual(same.manifest.members.slice(0, 2).map((m) => m.valRmse));
+    expect(rot.manifest.members[2]?.valRmse).not.toBe(same.manifest.members[2]?.valRmse);
+    // The ensemble's validation averages only the members that held the usual units out.
+    expect(same.manifest.validation.members).toBeUndefined();
+    expect(rot.manifest.validation.members).toBe(2);
+    expect(rot.manifest.validation.units).toBe(same.manifest.validation.units);
+    expect(readFileSync(path.join(dir, 'rot', 'report.html'), 'utf8')).toContain('block 2');
+    const e = await evaluateRul({ model: path.join(dir, 'rot'), data: testCsv, format: 'csv', rul: rulFile });
+    expect(e.members).toEqual(['gbdt', 'cnn1d', 'cnn1d', 'cnn1d']);
+    await expect(trainRul({ ...base, out: path.join(dir, 'x'), copyHoldout: 'sideways' as never })).rejects.toThrow("--copy-holdout: expected one of same, rotate; got 'sideways'.");
+  }, 120_000);
+
   it("refuses --net-inputs all without history channels", async () => {
     await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'cnn1d', netInputs: 'all', history: null })).rejects.toThrow(/--history is 'none'/);
     await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'cnn1d', netInputs: 'some' as never })).rejects.toThrow(/--net-inputs/);

@@ -118,6 +118,14 @@ export interface TrainRulOptions extends RulDataOptions {
    * early-stopped model.
    */
   readonly refit?: boolean;
+  /**
+   * Held-out units of the repeated network members of an ensemble (a seeded bag such as gru,gru,gru)
+   * [DEFAULT_COPY_HOLDOUT]: 'same' — every member early-stops on the same `valFraction` of the units;
+   * 'rotate' — copy k early-stops on block k of a rotating hold-out (groupSplit `block`; copy 0 keeps the
+   * usual units), so the copies together learn from every unit. The ensemble's validation metrics then
+   * use only the members that held the usual units out (see RulMemberInfo.holdoutBlock).
+   */
+  readonly copyHoldout?: CopyHoldout;
   /** Overrides of the members' default training settings. */
   readonly settingsOverride?: Omit<MemberSettings, 'seed'>;
   /** Progress lines. */
@@ -140,7 +148,13 @@ export interface RulMemberInfo {
   readonly parameters: number | null;
   readonly bestEpoch: number;
   readonly trainSeconds: number;
+  /** RMSE on the member's own held-out windows (those of block `holdoutBlock`). */
   readonly valRmse: number;
+  /**
+   * Block of the rotating hold-out the member early-stopped on (TrainRulOptions.copyHoldout 'rotate');
+   * absent: the model's usual held-out units (block 0), those of the manifest's validation.
+   */
+  readonly holdoutBlock?: number;
 }
 
 /** The manifest of a RUL model directory. */
@@ -158,6 +172,11 @@ export interface RulManifest {
   readonly validation: {
     readonly units: number;
     readonly windows: number;
+    /**
+     * How many members these metrics average, when fewer than all: with a rotating hold-out
+     * (TrainRulOptions.copyHoldout) the rotated copies trained on these units and are left out.
+     */
+    readonly members?: number;
     readonly rmse: number;
     readonly score: number;
     /**
@@ -181,6 +200,11 @@ export interface TrainRulResult {
 
 /** Whether gbdt members are refit on every unit after early stopping (TrainRulOptions.refit). */
 export const DEFAULT_REFIT = true;
+
+/** How the repeated network members of an ensemble hold units out (TrainRulOptions.copyHoldout). */
+export const COPY_HOLDOUTS = ['same', 'rotate'] as const;
+export type CopyHoldout = (typeof COPY_HOLDOUTS)[number];
+export const DEFAULT_COPY_HOLDOUT: CopyHoldout = 'same';
 
 /** Format from the option or the file name. */
 export function resolveFormat(file: string, format: RulFormat | undefined): RulFormat {
@@ -218,6 +242,10 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const valFraction = o.valFraction ?? 0.2;
   if (!(valFraction > 0 && valFraction < 0.9)) throw new ConfigError(`valFraction: expected a number in (0, 0.9); got ${String(valFraction)}.`, { option: 'val-fraction', value: valFraction });
   const seed = o.seed ?? 42;
+  const copyHoldout = o.copyHoldout ?? DEFAULT_COPY_HOLDOUT;
+  if (!(COPY_HOLDOUTS as readonly string[]).includes(copyHoldout)) {
+    throw new ConfigError(`--copy-holdout: expected one of ${COPY_HOLDOUTS.join(', ')}; got '${String(copyHoldout)}'.`, { option: 'copy-holdout', value: String(copyHoldout) });
+  }
   const minHistory = o.minHistory ?? window;
   if (!Number.isInteger(minHistory) || minHistory < 1 || minHistory > window) {
     throw new ConfigError(`--min-history: expected an integer in [1, ${window}] (the window); got ${String(minHistory)}.`, { option: 'min-history', value: minHistory });
@@ -255,9 +283,16 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   info(`${win.samples.n} windows of ${window} cycles (ending at cycle ≥ ${minHistory}) from ${nUnits} units; ${valUnits} units held out for early stopping`);
   if (members.some((m) => inputOf(m) === 'windows')) await initBackend();
 
-  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; channels: NetInputs; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array }[] = [];
+  const fitted: { name: RulMemberName; est: Estimator; input: RulInput; channels: NetInputs; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array | null; valRmse: number; block: number }[] = [];
   for (const [i, name] of members.entries()) {
     const copy = members.slice(0, i).filter((m) => m === name).length;
+    // A rotated copy early-stops on other units than the usual ones (block 0).
+    const rotated = copyHoldout === 'rotate' && name !== 'gbdt' && copy > 0 ? groupSplit(win.units, { testFraction: valFraction, seed, block: copy }) : null;
+    const own = rotated && !sameRows(rotated.test, split.test) ? rotated : null;
+    const trX = own ? takeSamples(win.samples, own.train) : trainW;
+    const trY = own ? Float64Array.from(own.train, (j) => win.y[j] as number) : yTrain;
+    const vaX = own ? takeSamples(win.samples, own.test) : valW;
+    const vaY = own ? Float64Array.from(own.test, (j) => win.y[j] as number) : yVal;
     const options = defaultMemberOptions(name, { ...(o.settingsOverride ?? {}), seed: seed + 1000 * copy });
     const est = createMember(name, options);
     const input = inputOf(name, o.gbdtFeatures ?? 'basic');
@@ -266,13 +301,14 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     const steps = windowOf[i] as number;
     const nSensors = ps.sensors.length;
     const channels: NetInputs = name === 'gbdt' || !ps.history ? 'sensors' : (specs[i]?.channels ?? o.netInputs ?? DEFAULT_NET_INPUTS[name]);
-    const xv = memberInput(input, valW, steps, nSensors, channels);
-    await est.fit(memberInput(input, trainW, steps, nSensors, channels), yTrain, {
-      validation: { x: xv, y: yVal },
+    const xv = memberInput(input, vaX, steps, nSensors, channels);
+    await est.fit(memberInput(input, trX, steps, nSensors, channels), trY, {
+      validation: { x: xv, y: vaY },
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
     const valPred = clampPred(await est.predict(xv), cap);
-    info(`${name}${channels === 'all' ? ' (sensor + unit-history channels)' : ''}: validation RMSE ${rmse(yVal, valPred).toFixed(2)} (best round/epoch ${est.history.bestEpoch + 1})`);
+    const block = own ? copy : 0;
+    info(`${name}${channels === 'all' ? ' (sensor + unit-history channels)' : ''}: validation RMSE ${rmse(vaY, valPred).toFixed(2)}${own ? ` on hold-out block ${block}` : ''} (best round/epoch ${est.history.bestEpoch + 1})`);
     let final = est;
     let finalOptions = options;
     if (name === 'gbdt' && (o.refit ?? DEFAULT_REFIT)) {
@@ -286,9 +322,10 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     }
     const seconds = (performance.now() - tm) / 1000;
     info(`${name}: trained in ${seconds.toFixed(1)} s`);
-    fitted.push({ name, est: final, input, channels, steps, options: finalOptions, seconds, valPred });
+    fitted.push({ name, est: final, input, channels, steps, options: finalOptions, seconds, valPred: own ? null : valPred, valRmse: rmse(vaY, valPred), block });
   }
-  const valPred = meanPrediction(fitted.map((f) => f.valPred));
+  // The ensemble's validation: the members that did not train on the usual held-out units.
+  const valPred = meanPrediction(fitted.flatMap((f) => (f.valPred ? [f.valPred] : [])));
   const trainSeconds = (performance.now() - t0) / 1000;
   const memberInfo: RulMemberInfo[] = fitted.map((f, i) => ({
     name: f.name,
@@ -301,7 +338,8 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     parameters: 'parameterCount' in f.est ? (f.est as { parameterCount: number }).parameterCount : null,
     bestEpoch: f.est.history.bestEpoch,
     trainSeconds: f.seconds,
-    valRmse: rmse(yVal, f.valPred),
+    valRmse: f.valRmse,
+    ...(f.block ? { holdoutBlock: f.block } : {}),
   }));
   const manifest: RulManifest = {
     formatVersion: RUL_FORMAT_VERSION,
@@ -313,7 +351,7 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
     format,
     preprocessor: ps,
     members: memberInfo,
-    validation: { units: valUnits, windows: split.test.length, rmse: rmse(yVal, valPred), score: phmScore(yVal, valPred), ...cutValidation(series, win, split.test, valPred, cap, seed, minHistory) },
+    validation: { units: valUnits, windows: split.test.length, ...(fitted.some((f) => !f.valPred) ? { members: fitted.filter((f) => f.valPred).length } : {}), rmse: rmse(yVal, valPred), score: phmScore(yVal, valPred), ...cutValidation(series, win, split.test, valPred, cap, seed, minHistory) },
     seed,
     data: { file: path.basename(o.data), sha256: await fileSha256(o.data), rows: table.nRows, units: nUnits, windows: win.samples.n },
     trainSeconds,
@@ -543,4 +581,9 @@ export async function evaluateRul(o: EvaluateRulOptions): Promise<EvaluateRulRes
 function sampleUnitsOf(units: readonly (number | string)[], k: number): (number | string)[] {
   if (units.length <= k) return [...units];
   return Array.from({ length: k }, (_, i) => units[Math.round((i * (units.length - 1)) / Math.max(1, k - 1))] as number | string);
+}
+
+/** Whether two sorted row-index arrays are the same. */
+function sameRows(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((v, j) => v === b[j]);
 }
