@@ -64,14 +64,16 @@ describe.skipIf(!run)('RUL on C-MAPSS FD001 (standard protocol)', () => {
     expectWithinBounds('gbdt', e);
   }, 600_000);
 
-  it('the default ensemble (three GRUs on sensors and history channels, PyTorch init, seeds 42/1042/2042) stays within its bounds', async () => {
+  it('the default ensemble (three GRUs on sensors and history channels, PyTorch init, seeds 42/1042/2042, rotating hold-out) stays within its bounds', async () => {
     const out = path.join(dir, 'ensemble');
     const r = await trainRul({ data: dataPath(TRAIN), out, model: 'ensemble', seed: 42 });
-    expect(r.manifest.members.map((m) => [m.name, m.channels, m.options.init, m.options.seed])).toEqual([
-      ['gru', 'all', 'torch', 42],
-      ['gru', 'all', 'torch', 1042],
-      ['gru', 'all', 'torch', 2042],
+    expect(r.manifest.members.map((m) => [m.name, m.channels, m.options.init, m.options.seed, m.holdoutBlock])).toEqual([
+      ['gru', 'all', 'torch', 42, undefined],
+      ['gru', 'all', 'torch', 1042, 1],
+      ['gru', 'all', 'torch', 2042, 2],
     ]);
+    // Only the first GRU held the usual 20 units out: the ensemble's validation is its alone.
+    expect(r.manifest.validation.members).toBe(1);
     const e = await evaluateRul({ model: out, data: dataPath(TEST), rul: dataPath(RUL) });
     expect(e.units).toBe(100);
     expectWithinBounds('ensemble', e);

@@ -188,10 +188,10 @@ describe("networks reading the unit-history channels (--net-inputs all)", () => 
     await expect(trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'x'), model: 'ensemble', members: ['gbdt', 'cnn1d:all'], history: null })).rejects.toThrow(/--history is 'none'/);
   }, 60_000);
 
-  it('rotating hold-out: copy k of a repeated net early-stops on block k; copy 0 and the validation stay as with the same hold-out', async () => {
+  it('rotating hold-out (default): copy k of a repeated net early-stops on block k; copy 0 and the validation stay as with the same hold-out', async () => {
     const base = { ...csv, data: trainCsv, model: 'ensemble' as const, members: ['gbdt', 'cnn1d', 'cnn1d', 'cnn1d'], window: 12, seed: 4, settingsOverride: { epochs: 2, patience: 1 } };
-    const same = await trainRul({ ...base, out: path.join(dir, 'same') });
-    const rot = await trainRul({ ...base, out: path.join(dir, 'rot'), copyHoldout: 'rotate' });
+    const same = await trainRul({ ...base, out: path.join(dir, 'same'), copyHoldout: 'same' });
+    const rot = await trainRul({ ...base, out: path.join(dir, 'rot') }); // the default
     expect(same.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, undefined, undefined]);
     expect(rot.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, 1, 2]);
     // gbdt and copy 0 train on the same units as before: same members, same validation RMSE.
