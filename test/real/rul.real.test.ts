@@ -25,8 +25,9 @@ const run = hasData(TRAIN) && hasData(TEST) && hasData(RUL);
 /**
  * [model, dataset, metric, bound] — measured (seed 42, default options: window 30, unit-history channels,
  * gbdt refit on all units): gbdt FD001 RMSE 11.83, PHM08 score 197.7 (session 3); default ensemble
- * (gru, gru, gru; session 6) RMSE 12.01, score 244.2 (seeds 43/44: 11.41 / 249.8, 11.27 / 213.9; session 5's
- * gbdt, gbdt, cnn1d:sensors, cnn1d:all scored 11.66 / 201.8); gru (sensor + history channels, PyTorch's
+ * (gru, gru, gru with a rotating hold-out; session 7) RMSE 11.21, score 227.1 (seeds 42–51: 10.81–11.38,
+ * score 197.5–253.2; its bounds are the issue's target, 12.0, and 260 — session 6's bag with the same
+ * hold-out for every copy scored 12.01 / 244.2 and fails them); gru (sensor + history channels, PyTorch's
  * initialisation; session 6) RMSE 11.51, score 236.5 (a sensors-only recurrent net fails its bounds: session
  * 4's lstm scored 16.18 / 553; the gru on the sensors was not scored on the test). The gbdt bounds fail on the
  * previous default (sensor windows only: 12.93 / 222 with RMSE; the score bound on a larger regression).
@@ -36,8 +37,8 @@ const run = hasData(TRAIN) && hasData(TEST) && hasData(RUL);
 const BOUNDS: readonly (readonly [string, string, 'rmse' | 'score', number])[] = [
   ['gbdt', 'FD001', 'rmse', 12.5],
   ['gbdt', 'FD001', 'score', 250],
-  ['ensemble', 'FD001', 'rmse', 12.5],
-  ['ensemble', 'FD001', 'score', 270],
+  ['ensemble', 'FD001', 'rmse', 12.0],
+  ['ensemble', 'FD001', 'score', 260],
   ['gru', 'FD001', 'rmse', 12.5],
   ['gru', 'FD001', 'score', 260],
 ];
