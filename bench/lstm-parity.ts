@@ -1,15 +1,16 @@
 /**
- * Exact-parity harness for the RUL LSTM (bench/rul.bench.ts's `lstm` row) against PyTorch: the same
+ * Exact-parity harness for the RUL LSTM and deep CNN (bench/rul.bench.ts's rows) against PyTorch: the same
  * standardised C-MAPSS FD001 windows, the same initial weights (ours, exported), the same mini-batch
  * order (our permutations, written to a file), then per-step training loss side by side, per-epoch
  * loss, the gradient of the first batch per parameter, and the test RMSE after training.
  * bench/lstm_parity.py is the PyTorch side (run with /usr/bin/python3, one thread).
  *
  *   npx tsx bench/lstm-parity.ts
+ *     PARITY_MODEL=lstm     lstm | cnn1d (Li et al.'s deep CNN, src/tasks/rul/dcnn.ts)
  *     PARITY_EPOCHS=1       epochs to train on each side
  *     PARITY_SEED=42        initialisation and batch order
  *     PARITY_INIT=keras     our initialisation scheme (keras | torch)
- *     PARITY_LAYER=fused    fused (shopfloor's wasm kernels) | stock (tfjs's per-step LSTM layer)
+ *     PARITY_LAYER=fused    fused (shopfloor's wasm kernels) | stock (tfjs's per-step LSTM layer); lstm only
  *     PARITY_ADAM=fused     fused (src/models/tf/adam.ts) | tfjs (tf.train.adam)
  *     PARITY_EPS=1e-7       our Adam ε
  *     PARITY_BACKEND=wasm   wasm | cpu (tfjs's reference backend; the fused layers fall back to stock)
@@ -27,6 +28,7 @@ import { FusedAdam } from '../src/models/tf/adam.js';
 import { LSTM } from '../src/models/tf/index.js';
 import type { fusedLstmLayer } from '../src/models/tf/kernels/fused-rnn-layers.js';
 import { weightedLoss } from '../src/models/tf/loss.js';
+import { DeepCNN1D } from '../src/tasks/rul/dcnn.js';
 import { SeedSource, type BuildContext } from '../src/models/tf/neural-estimator.js';
 import type { InitScheme } from '../src/models/tf/torch-init.js';
 import { fd001Windows } from './fd001-windows.js';
@@ -37,23 +39,31 @@ const env = (k: string, d: string): string => process.env[k] ?? d;
 const EPOCHS = Number(env('PARITY_EPOCHS', '1'));
 const SEED = Number(env('PARITY_SEED', '42'));
 const INIT = env('PARITY_INIT', 'keras') as InitScheme;
+const MODEL = env('PARITY_MODEL', 'lstm') as 'lstm' | 'cnn1d';
 const LAYER = env('PARITY_LAYER', 'fused');
 const ADAM = env('PARITY_ADAM', 'fused');
 const EPS = Number(env('PARITY_EPS', '1e-7'));
 const BACKEND = env('PARITY_BACKEND', 'wasm') as 'wasm' | 'cpu';
-const DIR = env('PARITY_DIR', '/tmp/lstm-parity');
+const DIR = env('PARITY_DIR', `/tmp/${MODEL}-parity`);
 const BATCH = 256;
 const LR = 1e-3;
 const CAP = 125;
 const W = 30;
 
 /** The RUL bench's LSTM, built by the estimator's own buildLayers; `stock` swaps in tfjs's layer. */
-class Net extends LSTM {
+class LstmNet extends LSTM {
   build(ctx: BuildContext): tf.LayersModel {
     return this.buildLayers(ctx);
   }
   protected override cell(): typeof fusedLstmLayer {
     return (LAYER === 'stock' ? ((args: Parameters<typeof tf.layers.lstm>[0]) => tf.layers.lstm(args)) : super.cell());
+  }
+}
+
+/** The RUL bench's deep CNN, built by the estimator's own buildLayers. */
+class CnnNet extends DeepCNN1D {
+  build(ctx: BuildContext): tf.LayersModel {
+    return this.buildLayers(ctx);
   }
 }
 
@@ -86,7 +96,8 @@ async function main(): Promise<void> {
   const ysd = Math.sqrt(yv / n);
   const ys = Float32Array.from(tw.y, (v) => (v - ym) / ysd);
 
-  const model = new Net({ task: 'regression', units: [64, 32], denseUnits: [32], init: INIT }).build({ inputShape: [W, F], outputUnits: 1, seeds: new SeedSource(SEED), kernelRegularizer: undefined });
+  const ctx: BuildContext = { inputShape: [W, F], outputUnits: 1, seeds: new SeedSource(SEED), kernelRegularizer: undefined };
+  const model = MODEL === 'cnn1d' ? new CnnNet({ task: 'regression', init: INIT }).build(ctx) : new LstmNet({ task: 'regression', units: [64, 32], denseUnits: [32], init: INIT }).build(ctx);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   mkdirSync(DIR, { recursive: true });
   writeFileSync(path.join(DIR, 'x.f32'), xs);
@@ -150,10 +161,10 @@ async function main(): Promise<void> {
   const rmse = Math.sqrt(se / p.length);
   writeFileSync(
     path.join(DIR, 'meta.json'),
-    JSON.stringify({ n, steps: W, features: F, nTest: te.samples.n, epochs: EPOCHS, batch: BATCH, lr: LR, cap: CAP, ym, ysd, shapes: vars.map((v) => v.shape), names: vars.map((v) => v.name) }),
+    JSON.stringify({ model: MODEL, n, steps: W, features: F, nTest: te.samples.n, epochs: EPOCHS, batch: BATCH, lr: LR, cap: CAP, ym, ysd, shapes: vars.map((v) => v.shape), names: vars.map((v) => v.name) }),
   );
-  writeFileSync(path.join(DIR, 'ours.json'), JSON.stringify({ config: { SEED, INIT, LAYER, ADAM, EPS, BACKEND }, steps, epochs, rmse }));
-  console.log(`ours: test RMSE ${rmse.toFixed(3)} (${LAYER} layer, ${ADAM} Adam ε ${EPS}, ${BACKEND}, init ${INIT}, seed ${SEED})`);
+  writeFileSync(path.join(DIR, 'ours.json'), JSON.stringify({ config: { MODEL, SEED, INIT, LAYER, ADAM, EPS, BACKEND }, steps, epochs, rmse }));
+  console.log(`ours: test RMSE ${rmse.toFixed(3)} (${MODEL}${MODEL === 'lstm' ? `, ${LAYER} layer` : ''}, ${ADAM} Adam ε ${EPS}, ${BACKEND}, init ${INIT}, seed ${SEED})`);
   const py = spawnSync('/usr/bin/python3', [path.join(here, 'lstm_parity.py'), DIR], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (py.status !== 0) throw new Error(`lstm_parity.py failed (${py.status})`);
 }

@@ -1,6 +1,7 @@
 """PyTorch side of bench/lstm-parity.ts: the same LSTM(64) → LSTM(32) → Dense 32 ReLU → linear with the
 weights the TypeScript side exported (tfjs kernels [in, 4H] transposed to PyTorch's [4H, in]; the gate
-order i, f, g(=c), o is the same), trained on the same standardised windows in the same mini-batch order
+order i, f, g(=c), o is the same) — or, when meta.json says model cnn1d, bench/rul_torch.py's DCNN (tfjs
+conv kernels [k, in, out] transposed to PyTorch's [out, in, k], dense [in, out] to [out, in]) — trained on the same standardised windows in the same mini-batch order
 (perm.i32). Compares the first batch's gradient per parameter, per-step and per-epoch losses, and the
 test RMSE with ours.json.
 
@@ -22,6 +23,9 @@ import sys
 import numpy as np
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rul_torch import DCNN  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -60,20 +64,31 @@ def main():
     perm = torch.from_numpy(np.fromfile(f"{d}/perm.i32", dtype=np.int32).astype(np.int64)).reshape(meta["epochs"], n)
     w = [np.fromfile(f"{d}/w{i}.f32", dtype=np.float32).reshape(sh) for i, sh in enumerate(meta["shapes"])]
     g_ours = [np.fromfile(f"{d}/g{i}.f32", dtype=np.float32).reshape(sh) for i, sh in enumerate(meta["shapes"])]
-    net = Net(f).to(dt)
-    # ours: [lstm1 kernel, recurrent, bias, lstm2 kernel, recurrent, bias, dense1 kernel, bias, dense2 kernel, bias]
-    # torch pairs each with (parameter, transform from ours)
-    pairs = [
-        (net.l1.weight_ih_l0, True), (net.l1.weight_hh_l0, True), (net.l1.bias_ih_l0, False),
-        (net.l2.weight_ih_l0, True), (net.l2.weight_hh_l0, True), (net.l2.bias_ih_l0, False),
-        (net.d1.weight, True), (net.d1.bias, False), (net.d2.weight, True), (net.d2.bias, False),
-    ]
+    cnn = meta.get("model", "lstm") == "cnn1d"
+    if cnn:
+        # ours: [conv kernel, bias] × 5, [dense kernel, bias] × 2 — the order of the DCNN's parameters;
+        # .T reverses every axis: [k, in, out] → [out, in, k], [in, out] → [out, in]
+        net = DCNN(s, f).to(dt)
+        pairs = [(p, p.dim() > 1) for p in net.parameters()]
+        names = [f"conv{i // 2 + 1}.{'kernel' if i % 2 == 0 else 'bias'}" for i in range(10)] + ["d1.kernel", "d1.bias", "d2.kernel", "d2.bias"]
+    else:
+        net = Net(f).to(dt)
+        # ours: [lstm1 kernel, recurrent, bias, lstm2 kernel, recurrent, bias, dense1 kernel, bias, dense2 kernel, bias]
+        # torch pairs each with (parameter, transform from ours)
+        pairs = [
+            (net.l1.weight_ih_l0, True), (net.l1.weight_hh_l0, True), (net.l1.bias_ih_l0, False),
+            (net.l2.weight_ih_l0, True), (net.l2.weight_hh_l0, True), (net.l2.bias_ih_l0, False),
+            (net.d1.weight, True), (net.d1.bias, False), (net.d2.weight, True), (net.d2.bias, False),
+        ]
+        names = ["l1.kernel", "l1.recurrent", "l1.bias", "l2.kernel", "l2.recurrent", "l2.bias", "d1.kernel", "d1.bias", "d2.kernel", "d2.bias"]
+    assert len(pairs) == len(w), f"{len(w)} exported tensors for {len(pairs)} parameters"
     with torch.no_grad():
         for (p, tr), a in zip(pairs, w):
             p.copy_(torch.from_numpy(a.T.copy() if tr else a).to(dt))
-        net.l1.bias_hh_l0.zero_()
-        net.l2.bias_hh_l0.zero_()
-    if not two:
+        if not cnn:
+            net.l1.bias_hh_l0.zero_()
+            net.l2.bias_hh_l0.zero_()
+    if not cnn and not two:
         net.l1.bias_hh_l0.requires_grad_(False)
         net.l2.bias_hh_l0.requires_grad_(False)
     B = meta["batch"]
@@ -83,14 +98,13 @@ def main():
     loss0 = torch.mean((net(x[idx]) - y[idx]) ** 2)
     loss0.backward()
     print(f"first batch loss: torch {loss0.item():.8f}, ours {json.load(open(f'{d}/grad0.json'))['loss']:.8f}")
-    names = ["l1.kernel", "l1.recurrent", "l1.bias", "l2.kernel", "l2.recurrent", "l2.bias", "d1.kernel", "d1.bias", "d2.kernel", "d2.bias"]
     for name, (p, tr), g in zip(names, pairs, g_ours):
         gt = p.grad.detach().numpy().astype(np.float64)
         gt = gt.T if tr else gt
         e = rel(g.astype(np.float64), gt)
         # per gate for the LSTM tensors (last axis 4H in ours)
         gates = ""
-        if name.startswith("l") and not name.endswith("bias") or name.endswith("l1.bias") or name.endswith("l2.bias"):
+        if not cnn and (name.startswith("l") and not name.endswith("bias") or name.endswith("l1.bias") or name.endswith("l2.bias")):
             H = g.shape[-1] // 4
             gates = "  gates i f c o: " + " ".join(f"{rel(g[..., k * H:(k + 1) * H].astype(np.float64), gt[..., k * H:(k + 1) * H]):.1e}" for k in range(4))
         print(f"  grad {name:13s} max|g| {np.max(np.abs(gt)):.3e}  rel err {e:.2e}{gates}")
@@ -116,7 +130,7 @@ def main():
     st = np.array(steps)
     so = np.array(ours["steps"])[: len(st)]
     r = np.abs(so - st) / np.abs(st)
-    print(f"torch: ε {eps}, bias {'two' if two else 'one'}, {'float64' if dt == torch.float64 else 'float32'}")
+    print(f"torch: ε {eps}, {'' if cnn else 'bias ' + ('two' if two else 'one') + ', '}{'float64' if dt == torch.float64 else 'float32'}")
     for k in [0, 1, 2, 5, 10, 20, 50, 69, 100, 200, 500, 1000, 2000, len(st) - 1]:
         if k < len(st):
             print(f"  step {k:5d}: ours {so[k]:.7f} torch {st[k]:.7f} rel {r[k]:.1e}")
