@@ -75,6 +75,20 @@ describe('RulPreprocessor', () => {
     expect(Math.abs(sum / n)).toBeLessThan(1e-3);
   });
 
+  it('leaves target-like columns (rul, health_index, …) out of the default sensors, with a reason; --sensors overrides', () => {
+    const full = sim.train.drop(['timestamp', 'condition']);
+    const prep = RulPreprocessor.fit(full, { unit: 'unit', time: 'cycle', settings: SETTINGS });
+    expect(prep.state.sensors).not.toContain('rul');
+    expect(prep.state.sensors).not.toContain('health_index');
+    expect(prep.state.dropped.filter((d) => /target/.test(d.reason)).map((d) => d.name)).toEqual(['health_index', 'rul']);
+    // the same sensors as a table without those columns
+    expect(prep.state.sensors).toEqual(RulPreprocessor.fit(full.drop(['health_index', 'rul']), { unit: 'unit', time: 'cycle', settings: SETTINGS }).state.sensors);
+    const forced = RulPreprocessor.fit(full, { unit: 'unit', time: 'cycle', settings: SETTINGS, sensors: ['s2', 'health_index'] });
+    expect(forced.state.sensors).toEqual(['s2', 'health_index']);
+    const only = new Table([numericColumn('unit', [1, 1, 2, 2]), numericColumn('cycle', [1, 2, 1, 2]), numericColumn('RUL', [1, 0, 1, 0]), numericColumn('Time-To-Failure', [1, 0, 1, 0])]);
+    expect(() => RulPreprocessor.fit(only, { unit: 'unit', time: 'cycle', settings: [] })).toThrow("RUL data: no sensor columns (numeric columns other than unit 'unit', time 'cycle' and the settings; excluded as target-like: RUL, Time-To-Failure).");
+  });
+
   it('refuses data where every sensor is constant', () => {
     const t = new Table([numericColumn('unit', [1, 1, 2, 2]), numericColumn('cycle', [1, 2, 1, 2]), numericColumn('s', [1, 1, 1, 1])]);
     expect(() => RulPreprocessor.fit(t, { unit: 'unit', time: 'cycle', settings: [] })).toThrow(/constant/);

@@ -71,6 +71,13 @@ export interface HistoryOptions {
   readonly cycle: boolean;
 }
 
+/**
+ * Column names that are the RUL target or its ground truth rather than sensors (case-insensitive):
+ * rul, remaining_useful_life, health_index, ttf, time_to_failure (with `_`, `-`, space or nothing
+ * between the words). Without explicit sensors they are left out of the candidates, with a reason.
+ */
+export const TARGET_LIKE = /^(rul|remaining[ _-]?useful[ _-]?life|health[ _-]?index|ttf|time[ _-]?to[ _-]?failure)$/i;
+
 /** Why a candidate sensor was not kept. */
 export interface DroppedSensor {
   readonly name: string;
@@ -136,11 +143,19 @@ export class RulPreprocessor {
     if (!(share > 0 && share <= 1)) throw new ConfigError(`constantShare must be in (0, 1]; got ${String(share)}.`, { option: 'constantShare', value: share });
     for (const c of [o.unit, o.time, ...o.settings]) table.column(c, 'RUL data');
     const reserved = new Set([o.unit, o.time, ...o.settings]);
-    const candidates = o.sensors
-      ? [...o.sensors]
-      : table.columns.filter((c) => c.kind === 'numeric' && !reserved.has(c.name)).map((c) => c.name);
+    const dropped: DroppedSensor[] = [];
+    const numericRest = o.sensors ? [] : table.columns.filter((c) => c.kind === 'numeric' && !reserved.has(c.name)).map((c) => c.name);
+    // Without --sensors, a column named like the target or its ground truth (e.g. the simulator's `rul`
+    // and `health_index`, or a labelled export) is not a sensor: reading it would leak the answer.
+    for (const name of numericRest) {
+      if (TARGET_LIKE.test(name)) dropped.push({ name, reason: `named like the target or its ground truth, not a sensor (reading it would leak the answer); give --sensors to use it anyway` });
+    }
+    const candidates = o.sensors ? [...o.sensors] : numericRest.filter((name) => !TARGET_LIKE.test(name));
     if (candidates.length === 0) {
-      throw new ConfigError(`RUL data: no sensor columns (numeric columns other than unit '${o.unit}', time '${o.time}' and the settings).`, { option: 'sensors' });
+      throw new ConfigError(
+        `RUL data: no sensor columns (numeric columns other than unit '${o.unit}', time '${o.time}' and the settings${dropped.length ? `; excluded as target-like: ${dropped.map((d) => d.name).join(', ')}` : ''}).`,
+        { option: 'sensors' },
+      );
     }
     for (const c of candidates) table.numeric(c, 'RUL data');
     let regimes: Int32Array;
@@ -153,7 +168,6 @@ export class RulPreprocessor {
     } else {
       regimes = new Int32Array(table.nRows);
     }
-    const dropped: DroppedSensor[] = [];
     const kept: string[] = [];
     for (const name of candidates) {
       const s = modalShare(table.numeric(name), regimes, nRegimes);
