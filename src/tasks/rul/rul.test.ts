@@ -74,6 +74,17 @@ describe('trainRul / evaluateRul (gbdt on window features, simulated multi-regim
 });
 
 describe('trainRul options and errors', () => {
+  it('says when setting-like columns are read as sensors (no --settings)', async () => {
+    const lines: string[] = [];
+    await trainRul({ format: 'csv', unit: 'unit', time: 'cycle', data: trainCsv, out: path.join(dir, 'nosettings'), model: 'gbdt', window: 15, seed: 1, settingsOverride: { epochs: 5 }, onInfo: (m) => lines.push(m) });
+    expect(lines.filter((l) => l.startsWith('note:'))).toEqual([
+      'note: op_setting_1, op_setting_2, op_setting_3 look like operating settings and are read as sensors; --settings op_setting_1,op_setting_2,op_setting_3 normalises each sensor within its operating regime instead (C-MAPSS FD002/FD004-style data needs it)',
+    ]);
+    const quiet: string[] = [];
+    await trainRul({ ...csv, data: trainCsv, out: path.join(dir, 'withsettings'), model: 'gbdt', window: 15, seed: 1, settingsOverride: { epochs: 5 }, onInfo: (m) => quiet.push(m) });
+    expect(quiet.some((l) => l.startsWith('note:'))).toBe(false);
+  });
+
   it('needs the unit and time columns of a CSV', async () => {
     await expect(trainRul({ data: trainCsv, format: 'csv', out: path.join(dir, 'x') })).rejects.toThrow(ConfigError);
   });

@@ -211,6 +211,9 @@ export const COPY_HOLDOUTS = ['same', 'rotate'] as const;
 export type CopyHoldout = (typeof COPY_HOLDOUTS)[number];
 export const DEFAULT_COPY_HOLDOUT: CopyHoldout = 'rotate';
 
+/** Column names that look like operating settings (C-MAPSS `op_setting_1`, `setting2`, `operating_setting 3`). */
+const SETTING_LIKE = /^(op|operating)?[ _-]?setting[ _-]?\d+$/i;
+
 /** Format from the option or the file name. */
 export function resolveFormat(file: string, format: RulFormat | undefined): RulFormat {
   if (format) return format;
@@ -276,6 +279,10 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   });
   const ps = prep.state;
   info(`${o.data}: ${table.nRows} rows; ${ps.nRegimes} operating regime(s); sensors kept: ${ps.sensors.join(', ')}` + (ps.dropped.length ? `; dropped: ${ps.dropped.map((d) => d.name).join(', ')}` : ''));
+  const settingLike = o.settings === undefined && !o.sensors ? ps.sensors.filter((c) => SETTING_LIKE.test(c)) : [];
+  if (settingLike.length > 0) {
+    info(`note: ${settingLike.join(', ')} look like operating settings and are read as sensors; --settings ${settingLike.join(',')} normalises each sensor within its operating regime instead (C-MAPSS FD002/FD004-style data needs it)`);
+  }
   const series = prep.transform(table, cap);
   const win = trainingWindows(series, window, minHistory);
   const split = groupSplit(win.units, { testFraction: valFraction, seed });
