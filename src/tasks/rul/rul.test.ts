@@ -205,6 +205,10 @@ describe("networks reading the unit-history channels (--net-inputs all)", () => 
     const rot = await trainRul({ ...base, out: path.join(dir, 'rot') }); // the default
     expect(same.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, undefined, undefined]);
     expect(rot.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, undefined, 1, 2]);
+    // 30 units, 6 held out: five blocks; the sixth and seventh copies are blocks 0 (the usual units) and 1 again
+    const many = await trainRul({ ...base, out: path.join(dir, 'rot7'), members: Array.from({ length: 7 }, () => 'cnn1d'), settingsOverride: { epochs: 1, patience: 1 } });
+    expect(many.manifest.members.map((m) => m.holdoutBlock)).toEqual([undefined, 1, 2, 3, 4, undefined, 1]);
+    expect(many.manifest.validation.members).toBe(2);
     // gbdt and copy 0 train on the same units as before: same members, same validation RMSE.
     expect(rot.manifest.members.slice(0, 2).map((m) => m.valRmse)).toEqual(same.manifest.members.slice(0, 2).map((m) => m.valRmse));
     expect(rot.manifest.members[2]?.valRmse).not.toBe(same.manifest.members[2]?.valRmse);

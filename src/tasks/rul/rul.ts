@@ -319,7 +319,8 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
     const valPred = clampPred(await est.predict(xv), cap);
-    const block = own ? copy : 0;
+    // groupSplit wraps the block number around the whole blocks of units: record the effective one.
+    const block = own ? copy % Math.floor(nUnits / valUnits) : 0;
     info(`${name}${channels === 'all' ? ' (sensor + unit-history channels)' : ''}: validation RMSE ${rmse(vaY, valPred).toFixed(2)}${own ? ` on hold-out block ${block}` : ''} (best round/epoch ${est.history.bestEpoch + 1})`);
     let final = est;
     let finalOptions = options;
