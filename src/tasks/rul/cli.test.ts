@@ -102,6 +102,19 @@ describe('runTrainRul / runEvaluateRul (as the CLI calls them)', () => {
     expect(() => parseArgs([...base, '--net-inputs', 'history'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
   }, 60_000);
 
+  it('--copy-holdout: same keeps every copy on the usual units, rotate (default) moves them; unknown values rejected', async () => {
+    const { loadRulModel } = await import('./rul.js');
+    for (const [mode, blocks] of [
+      ['same', [undefined, undefined]],
+      ['rotate', [undefined, 1]],
+    ] as const) {
+      const { out, base } = smallTrainArgs(`m-ch-${mode}`);
+      await runTrainRul(parseArgs([...base, '--model', 'ensemble', '--members', 'cnn1d,cnn1d', '--epochs', '1', '--copy-holdout', mode], RUL_TRAIN_OPTIONS, 'train'), fakeCtx());
+      expect((await loadRulModel(out)).manifest.members.map((m) => m.holdoutBlock)).toEqual(blocks);
+    }
+    expect(() => parseArgs(['--data', 'x', '--out', 'y', '--copy-holdout', 'sideways'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
+  }, 60_000);
+
   it('rejects an unknown model name at parse time', () => {
     expect(() => parseArgs(['--data', 'x', '--out', 'y', '--model', 'svm'], RUL_TRAIN_OPTIONS, 'train')).toThrow(/expected one of/);
   });
