@@ -1,4 +1,3 @@
-import { takeSamples, type Samples } from '../../src/models/estimator.js';
 /**
  * The fixed setup shared by the test-like CV scripts (nets-cv.ts, blend-cv.ts, ens-cv.ts): C-MAPSS
  * train file → RulPreprocessor with the default unit-history channels (seed 42), capped series,
@@ -6,6 +5,7 @@ import { takeSamples, type Samples } from '../../src/models/estimator.js';
  * (seed 5). Same folds and cuts in every script, so their results are paired (docs/rul.md).
  */
 import type { Table } from '../../src/core/table.js';
+import { takeSamples, type Samples } from '../../src/models/estimator.js';
 import { DEFAULT_HISTORY, RulPreprocessor, trainingWindows } from '../../src/tasks/rul/data.js';
 import { CMAPSS_SETTINGS } from '../../src/tasks/rul/rul.js';
 import { truncationCuts, unitFolds } from '../../src/tasks/rul/validate.js';

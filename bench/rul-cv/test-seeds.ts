@@ -25,9 +25,8 @@ const dash = argv.indexOf('--');
 const [dataDir, seedsArg, outDir, resultFile] = dash >= 0 ? argv.slice(0, dash) : argv;
 const extra = dash >= 0 ? argv.slice(dash + 1) : [];
 if (!dataDir || !seedsArg || !outDir) throw new Error('usage: test-seeds.ts DATA_DIR SEEDS OUT_DIR [RESULT_JSON] [-- EXTRA…]');
-const seeds = seedsArg.includes('-')
-  ? ((a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i))(...(seedsArg.split('-').map(Number) as [number, number]))
-  : seedsArg.split(',').map(Number);
+const [from, to] = seedsArg.split('-').map(Number) as [number, number | undefined];
+const seeds = to !== undefined ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : seedsArg.split(',').map(Number);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const file = (n: string): string => path.join(dataDir, n);
 

@@ -144,13 +144,14 @@ export class RulPreprocessor {
     for (const c of [o.unit, o.time, ...o.settings]) table.column(c, 'RUL data');
     const reserved = new Set([o.unit, o.time, ...o.settings]);
     const dropped: DroppedSensor[] = [];
-    const numericRest = o.sensors ? [] : table.columns.filter((c) => c.kind === 'numeric' && !reserved.has(c.name)).map((c) => c.name);
+    const candidates = o.sensors ? [...o.sensors] : [];
     // Without --sensors, a column named like the target or its ground truth (e.g. the simulator's `rul`
     // and `health_index`, or a labelled export) is not a sensor: reading it would leak the answer.
-    for (const name of numericRest) {
-      if (TARGET_LIKE.test(name)) dropped.push({ name, reason: `named like the target or its ground truth, not a sensor (reading it would leak the answer); give --sensors to use it anyway` });
+    for (const c of o.sensors ? [] : table.columns) {
+      if (c.kind !== 'numeric' || reserved.has(c.name)) continue;
+      if (TARGET_LIKE.test(c.name)) dropped.push({ name: c.name, reason: 'named like the target or its ground truth, not a sensor (reading it would leak the answer); give --sensors to use it anyway' });
+      else candidates.push(c.name);
     }
-    const candidates = o.sensors ? [...o.sensors] : numericRest.filter((name) => !TARGET_LIKE.test(name));
     if (candidates.length === 0) {
       throw new ConfigError(
         `RUL data: no sensor columns (numeric columns other than unit '${o.unit}', time '${o.time}' and the settings${dropped.length ? `; excluded as target-like: ${dropped.map((d) => d.name).join(', ')}` : ''}).`,

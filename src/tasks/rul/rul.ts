@@ -298,9 +298,10 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
   const fitted: { name: RulMemberName; est: Estimator; input: RulInput; channels: NetInputs; steps: number; options: Record<string, unknown>; seconds: number; valPred: Float64Array | null; valRmse: number; block: number }[] = [];
   for (const [i, name] of members.entries()) {
     const copy = members.slice(0, i).filter((m) => m === name).length;
-    // A rotated copy early-stops on other units than the usual ones (block 0).
-    const rotated = copyHoldout === 'rotate' && name !== 'gbdt' && copy > 0 ? groupSplit(win.units, { testFraction: valFraction, seed, block: copy }) : null;
-    const own = rotated && !sameRows(rotated.test, split.test) ? rotated : null;
+    // A rotated copy early-stops on block `copy` of the units; groupSplit wraps past the last whole block
+    // (nUnits / valUnits of them), and block 0 is the usual split.
+    const block = copyHoldout === 'rotate' && name !== 'gbdt' ? copy % Math.floor(nUnits / valUnits) : 0;
+    const own = block > 0 ? groupSplit(win.units, { testFraction: valFraction, seed, block }) : null;
     const trX = own ? takeSamples(win.samples, own.train) : trainW;
     const trY = own ? Float64Array.from(own.train, (j) => win.y[j] as number) : yTrain;
     const vaX = own ? takeSamples(win.samples, own.test) : valW;
@@ -319,8 +320,6 @@ export async function trainRul(o: TrainRulOptions): Promise<TrainRulResult> {
       onEpoch: (e) => o.onEpoch?.(name, e.epoch, e.loss, e.valLoss),
     });
     const valPred = clampPred(await est.predict(xv), cap);
-    // groupSplit wraps the block number around the whole blocks of units: record the effective one.
-    const block = own ? copy % Math.floor(nUnits / valUnits) : 0;
     info(`${name}${channels === 'all' ? ' (sensor + unit-history channels)' : ''}: validation RMSE ${rmse(vaY, valPred).toFixed(2)}${own ? ` on hold-out block ${block}` : ''} (best round/epoch ${est.history.bestEpoch + 1})`);
     let final = est;
     let finalOptions = options;
@@ -594,9 +593,4 @@ export async function evaluateRul(o: EvaluateRulOptions): Promise<EvaluateRulRes
 function sampleUnitsOf(units: readonly (number | string)[], k: number): (number | string)[] {
   if (units.length <= k) return [...units];
   return Array.from({ length: k }, (_, i) => units[Math.round((i * (units.length - 1)) / Math.max(1, k - 1))] as number | string);
-}
-
-/** Whether two sorted row-index arrays are the same. */
-function sameRows(a: Int32Array, b: Int32Array): boolean {
-  return a.length === b.length && a.every((v, j) => v === b[j]);
 }
